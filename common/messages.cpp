@@ -1,0 +1,606 @@
+// Encoders and decoders of protocol v1 bodies; see messages.hpp.
+#include "common/messages.hpp"
+
+#include <algorithm>
+
+namespace zfleet::msg {
+
+using codec::FieldReader;
+using codec::MapWriter;
+using codec::Need;
+
+namespace {
+
+constexpr std::size_t kMaxListItems = 100'000;  // workers, projects, stats in replies
+
+MaybeError result_of(const FieldReader& r) {
+  if (r.ok()) return std::nullopt;
+  return r.take_error();
+}
+
+bool valid_name(std::string_view name) {
+  if (name.empty() || name.size() > proto::kMaxNameBytes) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.' || c == ':' || c == '@';
+  });
+}
+
+// ---- shared sub-structures ----
+
+void write_spec(MapWriter& w, const TaskSpec& s) {
+  w.str("type", s.type).str("project", s.project).u64("priority", s.priority);
+  w.str_list("argv", s.argv);
+  if (!s.stdin_data.empty()) w.bin("stdin", s.stdin_data);
+  if (!s.env.empty()) w.str_map("env", s.env);
+  if (!s.cwd.empty()) w.str("cwd", s.cwd);
+  if (s.timeout_ms != 0) w.u64("timeout_ms", s.timeout_ms);
+  if (s.grace_ms != 0) w.u64("grace_ms", s.grace_ms);
+  if (s.output_cap != proto::kDefaultOutputCapBytes) w.u64("output_cap", s.output_cap);
+}
+
+void read_spec(const msgpack::object& o, TaskSpec& s, FieldReader& parent) {
+  FieldReader r(o);
+  r.bytes("type", s.type, Need::kRequired, proto::kMaxNameBytes);
+  r.bytes("project", s.project, Need::kOptional, proto::kMaxNameBytes);
+  r.u32("priority", s.priority, Need::kOptional, proto::kMaxPriority);
+  r.str_list("argv", s.argv, Need::kOptional, proto::kMaxArgvItems, proto::kMaxArgvBytes,
+             proto::kMaxArgvBytes);
+  r.bytes("stdin", s.stdin_data, Need::kOptional, proto::kMaxStdinBytes);
+  r.str_map("env", s.env, Need::kOptional, proto::kMaxEnvItems, proto::kMaxEnvBytes);
+  r.bytes("cwd", s.cwd, Need::kOptional, proto::kMaxPathBytes);
+  r.u64("timeout_ms", s.timeout_ms, Need::kOptional, proto::kMaxTimeoutMs);
+  r.u64("grace_ms", s.grace_ms, Need::kOptional, proto::kMaxTimeoutMs);
+  r.u64("output_cap", s.output_cap, Need::kOptional, proto::kMaxOutputCapBytes);
+  if (!r.ok()) {
+    auto e = r.take_error();
+    parent.fail(e.code, "task: " + e.message);
+    return;
+  }
+  if (auto e = validate(s)) parent.fail(e->code, "task: " + e->message);
+}
+
+void write_outcome(MapWriter& w, const Outcome& o) {
+  if (o.exit_code) w.i64("exit_code", *o.exit_code);
+  if (o.signal) w.i64("signal", *o.signal);
+  w.boolean("timed_out", o.timed_out);
+  if (!o.error.empty()) w.str("error", o.error);
+  w.bin("stdout", o.stdout_tail).bin("stderr", o.stderr_tail);
+  w.u64("stdout_bytes", o.stdout_bytes).u64("stderr_bytes", o.stderr_bytes);
+  w.i64("started_at_ms", o.started_at_ms).i64("finished_at_ms", o.finished_at_ms);
+  w.u64("user_cpu_ms", o.user_cpu_ms).u64("sys_cpu_ms", o.sys_cpu_ms);
+  w.u64("max_rss_kb", o.max_rss_kb);
+}
+
+void read_outcome(FieldReader& r, Outcome& o) {
+  r.opt_int("exit_code", o.exit_code);
+  r.opt_int("signal", o.signal);
+  r.boolean("timed_out", o.timed_out);
+  r.bytes("error", o.error, Need::kOptional, proto::kMaxErrorMessageBytes);
+  r.bytes("stdout", o.stdout_tail, Need::kOptional, proto::kMaxOutputCapBytes);
+  r.bytes("stderr", o.stderr_tail, Need::kOptional, proto::kMaxOutputCapBytes);
+  r.u64("stdout_bytes", o.stdout_bytes);
+  r.u64("stderr_bytes", o.stderr_bytes);
+  r.i64("started_at_ms", o.started_at_ms);
+  r.i64("finished_at_ms", o.finished_at_ms);
+  r.u64("user_cpu_ms", o.user_cpu_ms);
+  r.u64("sys_cpu_ms", o.sys_cpu_ms);
+  r.u64("max_rss_kb", o.max_rss_kb);
+}
+
+void write_task_view(MapWriter& w, const TaskView& t) {
+  w.u64("id", t.id).str("type", t.type).str("project", t.project).u64("priority", t.priority);
+  w.str("state", state_name(t.state)).u64("attempts", t.attempts);
+  if (!t.worker.empty()) w.str("worker", t.worker);
+  w.i64("submitted_at_ms", t.submitted_at_ms);
+  if (t.started_at_ms != 0) w.i64("started_at_ms", t.started_at_ms);
+  if (t.finished_at_ms != 0) w.i64("finished_at_ms", t.finished_at_ms);
+  if (t.outcome) {
+    MapWriter o;
+    write_outcome(o, *t.outcome);
+    w.map("outcome", o);
+  }
+}
+
+void read_task_view(const msgpack::object& obj, TaskView& t, FieldReader& parent) {
+  FieldReader r(obj);
+  r.u64("id", t.id, Need::kRequired);
+  r.bytes("type", t.type, Need::kOptional, proto::kMaxNameBytes);
+  r.bytes("project", t.project, Need::kOptional, proto::kMaxNameBytes);
+  r.u32("priority", t.priority, Need::kOptional, proto::kMaxPriority);
+  std::string state;
+  r.bytes("state", state, Need::kRequired, 32);
+  r.u32("attempts", t.attempts);
+  r.bytes("worker", t.worker, Need::kOptional, proto::kMaxIdentityBytes);
+  r.i64("submitted_at_ms", t.submitted_at_ms);
+  r.i64("started_at_ms", t.started_at_ms);
+  r.i64("finished_at_ms", t.finished_at_ms);
+  if (const auto* o = r.map("outcome", Need::kOptional)) {
+    FieldReader orr(*o);
+    Outcome outcome;
+    read_outcome(orr, outcome);
+    if (!orr.ok()) r.fail(orr.take_error().code, "outcome: " + orr.take_error().message);
+    t.outcome = std::move(outcome);
+  }
+  if (r.ok()) {
+    if (auto s = state_from_name(state)) {
+      t.state = *s;
+    } else {
+      r.fail(ErrorCode::kInvalidField, "unknown task state '" + state + "'");
+    }
+  }
+  if (!r.ok()) parent.fail(r.take_error().code, "task: " + r.take_error().message);
+}
+
+}  // namespace
+
+std::string_view state_name(TaskState state) {
+  switch (state) {
+    case TaskState::kQueued:
+      return "queued";
+    case TaskState::kRunning:
+      return "running";
+    case TaskState::kSucceeded:
+      return "succeeded";
+    case TaskState::kFailed:
+      return "failed";
+  }
+  return "unknown";
+}
+
+std::optional<TaskState> state_from_name(std::string_view name) {
+  for (auto s :
+       {TaskState::kQueued, TaskState::kRunning, TaskState::kSucceeded, TaskState::kFailed}) {
+    if (state_name(s) == name) return s;
+  }
+  return std::nullopt;
+}
+
+MaybeError validate(const TaskSpec& s) {
+  auto invalid = [](std::string m) { return DecodeError{ErrorCode::kInvalidField, std::move(m)}; };
+  if (s.type != "shell") return invalid("unsupported task type '" + s.type + "'");
+  if (!valid_name(s.project)) {
+    return invalid("'project' must be 1-64 characters of [A-Za-z0-9._:@-]");
+  }
+  if (s.priority > static_cast<std::uint32_t>(proto::kMaxPriority)) {
+    return invalid("'priority' must be 0-10");
+  }
+  if (s.argv.empty()) return invalid("'argv' must name a program");
+  if (s.argv.front().empty()) return invalid("'argv[0]' is empty");
+  for (const auto& a : s.argv) {
+    if (codec::has_nul(a)) return invalid("'argv' items may not contain NUL bytes");
+  }
+  for (const auto& [k, v] : s.env) {
+    if (k.empty() || k.find('=') != std::string::npos || codec::has_nul(k) || codec::has_nul(v)) {
+      return invalid("'env' names must be non-empty, without '=' or NUL");
+    }
+  }
+  if (codec::has_nul(s.cwd)) return invalid("'cwd' may not contain NUL bytes");
+  return std::nullopt;
+}
+
+// ---- client <-> broker ---------------------------------------------------------
+
+std::string encode(const SubmitRequest& m) {
+  MapWriter spec;
+  write_spec(spec, m.task);
+  MapWriter w;
+  w.u64("req", m.req).map("task", spec);
+  return w.finish();
+}
+
+MaybeError decode(const msgpack::object& root, SubmitRequest& out) {
+  FieldReader r(root);
+  r.u64("req", out.req);
+  if (const auto* t = r.map("task", Need::kRequired)) read_spec(*t, out.task, r);
+  return result_of(r);
+}
+
+std::string encode(const SubmittedReply& m) {
+  MapWriter w;
+  w.u64("req", m.req).u64("id", m.id);
+  return w.finish();
+}
+
+MaybeError decode(const msgpack::object& root, SubmittedReply& out) {
+  FieldReader r(root);
+  r.u64("req", out.req);
+  r.u64("id", out.id, Need::kRequired);
+  return result_of(r);
+}
+
+std::string encode(const TaskQuery& m) {
+  MapWriter w;
+  w.u64("req", m.req).u64("id", m.id);
+  if (m.wait_ms != 0) w.u64("wait_ms", m.wait_ms);
+  return w.finish();
+}
+
+MaybeError decode(const msgpack::object& root, TaskQuery& out) {
+  FieldReader r(root);
+  r.u64("req", out.req);
+  r.u64("id", out.id, Need::kRequired);
+  r.u64("wait_ms", out.wait_ms, Need::kOptional, proto::kMaxWaitMs);
+  return result_of(r);
+}
+
+std::string encode(const TaskReply& m) {
+  MapWriter task;
+  write_task_view(task, m.task);
+  MapWriter w;
+  w.u64("req", m.req).map("task", task);
+  return w.finish();
+}
+
+MaybeError decode(const msgpack::object& root, TaskReply& out) {
+  FieldReader r(root);
+  r.u64("req", out.req);
+  if (const auto* t = r.map("task", Need::kRequired)) read_task_view(*t, out.task, r);
+  return result_of(r);
+}
+
+std::string encode(const Request& m) {
+  MapWriter w;
+  w.u64("req", m.req);
+  return w.finish();
+}
+
+MaybeError decode(const msgpack::object& root, Request& out) {
+  FieldReader r(root);
+  r.u64("req", out.req);
+  return result_of(r);
+}
+
+std::string encode(const StatsReply& m) {
+  MapWriter w;
+  w.u64("req", m.req).u64_map("stats", m.stats);
+  return w.finish();
+}
+
+MaybeError decode(const msgpack::object& root, StatsReply& out) {
+  FieldReader r(root);
+  r.u64("req", out.req);
+  if (const auto* s = r.map("stats", Need::kRequired)) {
+    for (std::uint32_t i = 0; i < s->via.map.size; ++i) {
+      const auto& kv = s->via.map.ptr[i];
+      if (kv.key.type != msgpack::type::STR || kv.val.type != msgpack::type::POSITIVE_INTEGER) {
+        r.fail(ErrorCode::kInvalidField, "'stats' must map names to non-negative integers");
+        break;
+      }
+      out.stats.emplace_back(std::string(kv.key.via.str.ptr, kv.key.via.str.size), kv.val.via.u64);
+    }
+  }
+  return result_of(r);
+}
+
+std::string encode(const WorkersReply& m) {
+  std::vector<std::string> items;
+  items.reserve(m.workers.size());
+  for (const auto& v : m.workers) {
+    MapWriter w;
+    w.str("id", v.id).str("hostname", v.hostname).u64("pid", v.pid).u64("slots", v.slots);
+    w.u64("busy", v.busy).u64("credit", v.credit).str_list("labels", v.labels);
+    w.u64("tasks_done", v.tasks_done).u64("connected_ms", v.connected_ms);
+    w.u64("idle_ms", v.idle_ms).boolean("draining", v.draining);
+    items.push_back(w.finish());
+  }
+  MapWriter w;
+  w.u64("req", m.req).map_list("workers", items);
+  return w.finish();
+}
+
+MaybeError decode(const msgpack::object& root, WorkersReply& out) {
+  FieldReader r(root);
+  r.u64("req", out.req);
+  if (const auto* list = r.map_list("workers", Need::kRequired, kMaxListItems)) {
+    for (std::uint32_t i = 0; i < list->via.array.size && r.ok(); ++i) {
+      FieldReader w(list->via.array.ptr[i]);
+      WorkerView v;
+      w.bytes("id", v.id, Need::kRequired, proto::kMaxIdentityBytes);
+      w.bytes("hostname", v.hostname, Need::kOptional, proto::kMaxPathBytes);
+      w.u64("pid", v.pid);
+      w.u32("slots", v.slots);
+      w.u32("busy", v.busy);
+      w.u32("credit", v.credit);
+      w.str_list("labels", v.labels, Need::kOptional, proto::kMaxLabels, proto::kMaxLabelBytes,
+                 proto::kMaxLabels * proto::kMaxLabelBytes);
+      w.u64("tasks_done", v.tasks_done);
+      w.u64("connected_ms", v.connected_ms);
+      w.u64("idle_ms", v.idle_ms);
+      w.boolean("draining", v.draining);
+      if (!w.ok()) r.fail(w.take_error().code, "workers: " + w.take_error().message);
+      out.workers.push_back(std::move(v));
+    }
+  }
+  return result_of(r);
+}
+
+std::string encode(const ProjectsReply& m) {
+  std::vector<std::string> items;
+  items.reserve(m.projects.size());
+  for (const auto& p : m.projects) {
+    MapWriter w;
+    w.str("name", p.name).u64("limit", p.limit).u64("queued", p.queued);
+    w.u64("running", p.running).u64("peak_running", p.peak_running);
+    w.u64("succeeded", p.succeeded).u64("failed", p.failed);
+    items.push_back(w.finish());
+  }
+  MapWriter w;
+  w.u64("req", m.req).map_list("projects", items);
+  return w.finish();
+}
+
+MaybeError decode(const msgpack::object& root, ProjectsReply& out) {
+  FieldReader r(root);
+  r.u64("req", out.req);
+  if (const auto* list = r.map_list("projects", Need::kRequired, kMaxListItems)) {
+    for (std::uint32_t i = 0; i < list->via.array.size && r.ok(); ++i) {
+      FieldReader p(list->via.array.ptr[i]);
+      ProjectView v;
+      p.bytes("name", v.name, Need::kRequired, proto::kMaxNameBytes);
+      p.u32("limit", v.limit);
+      p.u64("queued", v.queued);
+      p.u64("running", v.running);
+      p.u64("peak_running", v.peak_running);
+      p.u64("succeeded", v.succeeded);
+      p.u64("failed", v.failed);
+      if (!p.ok()) r.fail(p.take_error().code, "projects: " + p.take_error().message);
+      out.projects.push_back(std::move(v));
+    }
+  }
+  return result_of(r);
+}
+
+std::string encode(const SetLimitRequest& m) {
+  MapWriter w;
+  w.u64("req", m.req).str("project", m.project).u64("limit", m.limit);
+  return w.finish();
+}
+
+MaybeError decode(const msgpack::object& root, SetLimitRequest& out) {
+  FieldReader r(root);
+  r.u64("req", out.req);
+  r.bytes("project", out.project, Need::kRequired, proto::kMaxNameBytes);
+  r.u32("limit", out.limit, Need::kRequired, 1'000'000);
+  if (r.ok() && !valid_name(out.project)) {
+    r.fail(ErrorCode::kInvalidField, "'project' must be 1-64 characters of [A-Za-z0-9._:@-]");
+  }
+  return result_of(r);
+}
+
+std::string encode(const OkReply& m) {
+  MapWriter w;
+  w.u64("req", m.req);
+  return w.finish();
+}
+
+MaybeError decode(const msgpack::object& root, OkReply& out) {
+  FieldReader r(root);
+  r.u64("req", out.req);
+  return result_of(r);
+}
+
+std::string encode(const PongReply& m) {
+  MapWriter w;
+  w.u64("req", m.req).str("version", m.version).u64("uptime_ms", m.uptime_ms);
+  return w.finish();
+}
+
+MaybeError decode(const msgpack::object& root, PongReply& out) {
+  FieldReader r(root);
+  r.u64("req", out.req);
+  r.bytes("version", out.version, Need::kOptional, proto::kMaxNameBytes);
+  r.u64("uptime_ms", out.uptime_ms);
+  return result_of(r);
+}
+
+std::string encode(const ErrorReply& m) {
+  MapWriter w;
+  w.u64("req", m.req).u64("code", static_cast<std::uint64_t>(m.code));
+  w.str("name", error_name(m.code)).str("message", m.message);
+  return w.finish();
+}
+
+MaybeError decode(const msgpack::object& root, ErrorReply& out) {
+  FieldReader r(root);
+  r.u64("req", out.req);
+  std::uint64_t code = 0;
+  r.u64("code", code, Need::kRequired);
+  r.bytes("message", out.message, Need::kOptional, proto::kMaxErrorMessageBytes);
+  if (r.ok()) {
+    // An unknown code from a newer broker is kept readable as INTERNAL.
+    out.code = error_code_from_number(code).value_or(ErrorCode::kInternal);
+  }
+  return result_of(r);
+}
+
+// ---- worker <-> broker ---------------------------------------------------------
+
+std::string encode(const Ready& m) {
+  std::vector<std::string> running;
+  running.reserve(m.running.size());
+  for (const auto& l : m.running) {
+    MapWriter w;
+    w.u64("task_id", l.task_id).u64("attempt", l.attempt);
+    running.push_back(w.finish());
+  }
+  MapWriter w;
+  w.str("worker_id", m.worker_id).str("hostname", m.hostname).u64("pid", m.pid);
+  w.u64("slots", m.slots).u64("credit", m.credit).str_list("labels", m.labels);
+  w.str("version", m.version).map_list("running", running);
+  return w.finish();
+}
+
+MaybeError decode(const msgpack::object& root, Ready& out) {
+  FieldReader r(root);
+  r.bytes("worker_id", out.worker_id, Need::kRequired, proto::kMaxNameBytes);
+  r.bytes("hostname", out.hostname, Need::kOptional, proto::kMaxPathBytes);
+  r.u64("pid", out.pid);
+  r.u32("slots", out.slots, Need::kRequired, proto::kMaxSlots);
+  r.u32("credit", out.credit, Need::kRequired, proto::kMaxSlots);
+  r.str_list("labels", out.labels, Need::kOptional, proto::kMaxLabels, proto::kMaxLabelBytes,
+             proto::kMaxLabels * proto::kMaxLabelBytes);
+  r.bytes("version", out.version, Need::kOptional, proto::kMaxNameBytes);
+  if (const auto* list = r.map_list("running", Need::kOptional, proto::kMaxSlots)) {
+    for (std::uint32_t i = 0; i < list->via.array.size && r.ok(); ++i) {
+      FieldReader l(list->via.array.ptr[i]);
+      LeaseRef ref;
+      l.u64("task_id", ref.task_id, Need::kRequired);
+      l.u32("attempt", ref.attempt, Need::kRequired);
+      if (!l.ok()) r.fail(l.take_error().code, "running: " + l.take_error().message);
+      out.running.push_back(ref);
+    }
+  }
+  if (r.ok() && !valid_name(out.worker_id)) {
+    r.fail(ErrorCode::kInvalidField, "'worker_id' must be 1-64 characters of [A-Za-z0-9._:@-]");
+  }
+  if (r.ok() && out.credit > out.slots) {
+    r.fail(ErrorCode::kInvalidField, "'credit' may not exceed 'slots'");
+  }
+  return result_of(r);
+}
+
+std::string encode(const Welcome& m) {
+  MapWriter w;
+  w.u64("heartbeat_ms", m.heartbeat_ms);
+  return w.finish();
+}
+
+MaybeError decode(const msgpack::object& root, Welcome& out) {
+  FieldReader r(root);
+  r.u32("heartbeat_ms", out.heartbeat_ms, Need::kRequired, proto::kMaxHeartbeatMs);
+  if (r.ok() && out.heartbeat_ms < proto::kMinHeartbeatMs) {
+    r.fail(ErrorCode::kInvalidField, "'heartbeat_ms' is below the minimum");
+  }
+  return result_of(r);
+}
+
+std::string encode(const TaskAssignment& m) {
+  MapWriter spec;
+  write_spec(spec, m.spec);
+  MapWriter w;
+  w.u64("task_id", m.task_id).u64("attempt", m.attempt).map("spec", spec);
+  return w.finish();
+}
+
+MaybeError decode(const msgpack::object& root, TaskAssignment& out) {
+  FieldReader r(root);
+  r.u64("task_id", out.task_id, Need::kRequired);
+  r.u32("attempt", out.attempt, Need::kRequired);
+  if (const auto* s = r.map("spec", Need::kRequired)) read_spec(*s, out.spec, r);
+  return result_of(r);
+}
+
+std::string encode(const Started& m) {
+  MapWriter w;
+  w.u64("task_id", m.task_id).u64("attempt", m.attempt).u64("pid", m.pid);
+  w.i64("started_at_ms", m.started_at_ms);
+  return w.finish();
+}
+
+MaybeError decode(const msgpack::object& root, Started& out) {
+  FieldReader r(root);
+  r.u64("task_id", out.task_id, Need::kRequired);
+  r.u32("attempt", out.attempt, Need::kRequired);
+  r.u64("pid", out.pid);
+  r.i64("started_at_ms", out.started_at_ms);
+  return result_of(r);
+}
+
+std::string encode(const Credit& m) {
+  MapWriter w;
+  w.u64("credit", m.credit);
+  return w.finish();
+}
+
+MaybeError decode(const msgpack::object& root, Credit& out) {
+  FieldReader r(root);
+  r.u32("credit", out.credit, Need::kRequired, proto::kMaxSlots);
+  return result_of(r);
+}
+
+std::string encode(const Done& m) {
+  MapWriter w;
+  w.u64("task_id", m.task_id).u64("attempt", m.attempt).u64("credit", m.credit);
+  write_outcome(w, m.outcome);
+  return w.finish();
+}
+
+MaybeError decode(const msgpack::object& root, Done& out) {
+  FieldReader r(root);
+  r.u64("task_id", out.task_id, Need::kRequired);
+  r.u32("attempt", out.attempt, Need::kRequired);
+  r.u32("credit", out.credit, Need::kOptional, proto::kMaxSlots);
+  read_outcome(r, out.outcome);
+  return result_of(r);
+}
+
+std::string encode(const Failed& m) {
+  MapWriter w;
+  w.u64("task_id", m.task_id).u64("attempt", m.attempt).u64("credit", m.credit);
+  w.str("reason", m.reason).str("message", m.message);
+  return w.finish();
+}
+
+MaybeError decode(const msgpack::object& root, Failed& out) {
+  FieldReader r(root);
+  r.u64("task_id", out.task_id, Need::kRequired);
+  r.u32("attempt", out.attempt, Need::kRequired);
+  r.u32("credit", out.credit, Need::kOptional, proto::kMaxSlots);
+  r.bytes("reason", out.reason, Need::kRequired, proto::kMaxNameBytes);
+  r.bytes("message", out.message, Need::kOptional, proto::kMaxErrorMessageBytes);
+  return result_of(r);
+}
+
+std::string encode(const Reject& m) {
+  MapWriter w;
+  w.u64("task_id", m.task_id).u64("attempt", m.attempt).u64("credit", m.credit);
+  w.str("reason", m.reason);
+  return w.finish();
+}
+
+MaybeError decode(const msgpack::object& root, Reject& out) {
+  FieldReader r(root);
+  r.u64("task_id", out.task_id, Need::kRequired);
+  r.u32("attempt", out.attempt, Need::kRequired);
+  r.u32("credit", out.credit, Need::kOptional, proto::kMaxSlots);
+  r.bytes("reason", out.reason, Need::kOptional, proto::kMaxErrorMessageBytes);
+  return result_of(r);
+}
+
+std::string encode(const Heartbeat& m) {
+  MapWriter w;
+  w.u64("running", m.running);
+  return w.finish();
+}
+
+MaybeError decode(const msgpack::object& root, Heartbeat& out) {
+  FieldReader r(root);
+  r.u32("running", out.running, Need::kOptional, proto::kMaxSlots);
+  return result_of(r);
+}
+
+std::string encode(const Disconnect& m) {
+  MapWriter w;
+  w.str("reason", m.reason);
+  return w.finish();
+}
+
+MaybeError decode(const msgpack::object& root, Disconnect& out) {
+  FieldReader r(root);
+  r.bytes("reason", out.reason, Need::kOptional, proto::kMaxErrorMessageBytes);
+  return result_of(r);
+}
+
+std::string encode_empty() {
+  return MapWriter().finish();
+}
+
+std::uint64_t peek_req(const msgpack::object& root) {
+  FieldReader r(root);
+  std::uint64_t req = 0;
+  r.u64("req", req);
+  return r.ok() ? req : 0;
+}
+
+}  // namespace zfleet::msg

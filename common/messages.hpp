@@ -1,0 +1,307 @@
+// Typed messages of protocol v1 and their msgpack bodies. One struct per body
+// shape; encode() writes the canonical form (keys in the order below, absent
+// optionals omitted), decode() accepts any key order, ignores unknown keys,
+// treats nil as absent and validates every limit in protocol.hpp.
+// Field meanings, units and defaults are specified in schemas/PROTOCOL.md.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/codec.hpp"
+#include "common/error_code.hpp"
+#include "common/protocol.hpp"
+
+namespace zfleet::msg {
+
+using codec::DecodeError;
+using MaybeError = std::optional<DecodeError>;
+
+enum class TaskState : std::uint8_t { kQueued, kRunning, kSucceeded, kFailed };
+std::string_view state_name(TaskState state);
+std::optional<TaskState> state_from_name(std::string_view name);
+inline bool is_final(TaskState s) {
+  return s == TaskState::kSucceeded || s == TaskState::kFailed;
+}
+
+// What to run. Sent by producers in SUBMIT and by the broker in TASK.
+struct TaskSpec {
+  std::string type = "shell";
+  std::string project = std::string(proto::kDefaultProject);
+  std::uint32_t priority = proto::kDefaultPriority;
+  std::vector<std::string> argv;
+  std::string stdin_data;        // bytes written to the child's stdin, then closed
+  codec::StringPairs env;        // added to the child's environment
+  std::string cwd;               // working directory; empty: the worker's task directory
+  std::uint64_t timeout_ms = 0;  // 0: the worker's default
+  std::uint64_t grace_ms = 0;    // SIGTERM -> SIGKILL delay; 0: the worker's default
+  std::uint64_t output_cap = proto::kDefaultOutputCapBytes;  // bytes kept per stream (tail)
+};
+
+// How one attempt ended, as the worker observed it.
+struct Outcome {
+  std::optional<int> exit_code;  // set when the process exited
+  std::optional<int> signal;     // set when a signal ended it
+  bool timed_out = false;        // the worker killed it at its timeout
+  std::string error;             // why it could not run at all; empty when it ran
+  std::string stdout_tail;       // the last output_cap bytes
+  std::string stderr_tail;
+  std::uint64_t stdout_bytes = 0;  // total bytes produced (>= tail size)
+  std::uint64_t stderr_bytes = 0;
+  std::int64_t started_at_ms = 0;  // Unix ms
+  std::int64_t finished_at_ms = 0;
+  std::uint64_t user_cpu_ms = 0;
+  std::uint64_t sys_cpu_ms = 0;
+  std::uint64_t max_rss_kb = 0;
+
+  bool succeeded() const { return error.empty() && !timed_out && exit_code == 0; }
+};
+
+// ---- client <-> broker -----------------------------------------------------
+
+struct SubmitRequest {
+  std::uint64_t req = 0;  // chosen by the client, echoed in the reply
+  TaskSpec task;
+};
+
+struct SubmittedReply {
+  std::uint64_t req = 0;
+  std::uint64_t id = 0;
+};
+
+// Body of STATUS and RESULT. RESULT with wait_ms > 0 is answered when the task
+// reaches a final state or wait_ms passes, whichever is first.
+struct TaskQuery {
+  std::uint64_t req = 0;
+  std::uint64_t id = 0;
+  std::uint64_t wait_ms = 0;
+};
+
+struct TaskView {
+  std::uint64_t id = 0;
+  std::string type;
+  std::string project;
+  std::uint32_t priority = 0;
+  TaskState state = TaskState::kQueued;
+  std::uint32_t attempts = 0;
+  std::string worker;  // the worker of the current or last attempt
+  std::int64_t submitted_at_ms = 0;
+  std::int64_t started_at_ms = 0;   // 0: not started
+  std::int64_t finished_at_ms = 0;  // 0: not finished
+  std::optional<Outcome> outcome;   // RESULT_REPLY of a final task only
+};
+
+// Body of STATUS_REPLY and RESULT_REPLY.
+struct TaskReply {
+  std::uint64_t req = 0;
+  TaskView task;
+};
+
+// Body of STATS, WORKERS, PROJECTS and PING: just the request id.
+struct Request {
+  std::uint64_t req = 0;
+};
+
+using Counters = std::vector<std::pair<std::string, std::uint64_t>>;
+
+struct StatsReply {
+  std::uint64_t req = 0;
+  Counters stats;
+};
+
+struct WorkerView {
+  std::string id;
+  std::string hostname;
+  std::uint64_t pid = 0;
+  std::uint32_t slots = 0;
+  std::uint32_t busy = 0;
+  std::uint32_t credit = 0;
+  std::vector<std::string> labels;
+  std::uint64_t tasks_done = 0;
+  std::uint64_t connected_ms = 0;  // time since READY
+  std::uint64_t idle_ms = 0;       // time since its last message
+  bool draining = false;
+};
+
+struct WorkersReply {
+  std::uint64_t req = 0;
+  std::vector<WorkerView> workers;
+};
+
+struct ProjectView {
+  std::string name;
+  std::uint32_t limit = 0;  // 0: unlimited
+  std::uint64_t queued = 0;
+  std::uint64_t running = 0;
+  std::uint64_t peak_running = 0;  // the most ever running at once
+  std::uint64_t succeeded = 0;
+  std::uint64_t failed = 0;
+};
+
+struct ProjectsReply {
+  std::uint64_t req = 0;
+  std::vector<ProjectView> projects;
+};
+
+struct SetLimitRequest {
+  std::uint64_t req = 0;
+  std::string project;
+  std::uint32_t limit = 0;  // 0: unlimited
+};
+
+struct OkReply {
+  std::uint64_t req = 0;
+};
+
+struct PongReply {
+  std::uint64_t req = 0;
+  std::string version;
+  std::uint64_t uptime_ms = 0;
+};
+
+struct ErrorReply {
+  std::uint64_t req = 0;  // 0 when the request's id could not be read
+  ErrorCode code = ErrorCode::kInternal;
+  std::string message;
+};
+
+// ---- worker <-> broker -----------------------------------------------------
+
+struct LeaseRef {
+  std::uint64_t task_id = 0;
+  std::uint32_t attempt = 0;
+};
+
+struct Ready {
+  std::string worker_id;
+  std::string hostname;
+  std::uint64_t pid = 0;
+  std::uint32_t slots = 0;   // capacity
+  std::uint32_t credit = 0;  // tasks the broker may send now
+  std::vector<std::string> labels;
+  std::string version;
+  std::vector<LeaseRef> running;  // attempts still running from before a reconnect
+};
+
+struct Welcome {
+  std::uint32_t heartbeat_ms = proto::kDefaultHeartbeatMs;
+};
+
+struct TaskAssignment {
+  std::uint64_t task_id = 0;
+  std::uint32_t attempt = 0;
+  TaskSpec spec;
+};
+
+struct Started {
+  std::uint64_t task_id = 0;
+  std::uint32_t attempt = 0;
+  std::uint64_t pid = 0;
+  std::int64_t started_at_ms = 0;
+};
+
+struct Credit {
+  std::uint32_t credit = 0;
+};
+
+struct Done {
+  std::uint64_t task_id = 0;
+  std::uint32_t attempt = 0;
+  std::uint32_t credit = 1;  // credit returned with this result
+  Outcome outcome;
+};
+
+struct Failed {
+  std::uint64_t task_id = 0;
+  std::uint32_t attempt = 0;
+  std::uint32_t credit = 1;
+  std::string reason;  // short machine word: spawn_failed, invalid_task, ...
+  std::string message;
+};
+
+struct Reject {
+  std::uint64_t task_id = 0;
+  std::uint32_t attempt = 0;
+  std::uint32_t credit = 0;
+  std::string reason;
+};
+
+struct Heartbeat {
+  std::uint32_t running = 0;  // worker -> broker: attempts running now
+};
+
+struct Disconnect {
+  std::string reason;
+};
+
+// ---- codec -----------------------------------------------------------------
+
+std::string encode(const SubmitRequest& m);
+std::string encode(const SubmittedReply& m);
+std::string encode(const TaskQuery& m);
+std::string encode(const TaskReply& m);
+std::string encode(const Request& m);
+std::string encode(const StatsReply& m);
+std::string encode(const WorkersReply& m);
+std::string encode(const ProjectsReply& m);
+std::string encode(const SetLimitRequest& m);
+std::string encode(const OkReply& m);
+std::string encode(const PongReply& m);
+std::string encode(const ErrorReply& m);
+std::string encode(const Ready& m);
+std::string encode(const Welcome& m);
+std::string encode(const TaskAssignment& m);
+std::string encode(const Started& m);
+std::string encode(const Credit& m);
+std::string encode(const Done& m);
+std::string encode(const Failed& m);
+std::string encode(const Reject& m);
+std::string encode(const Heartbeat& m);
+std::string encode(const Disconnect& m);
+// DRAIN has an empty map for a body.
+std::string encode_empty();
+
+// `root` is a body from codec::parse_body().
+MaybeError decode(const msgpack::object& root, SubmitRequest& out);
+MaybeError decode(const msgpack::object& root, SubmittedReply& out);
+MaybeError decode(const msgpack::object& root, TaskQuery& out);
+MaybeError decode(const msgpack::object& root, TaskReply& out);
+MaybeError decode(const msgpack::object& root, Request& out);
+MaybeError decode(const msgpack::object& root, StatsReply& out);
+MaybeError decode(const msgpack::object& root, WorkersReply& out);
+MaybeError decode(const msgpack::object& root, ProjectsReply& out);
+MaybeError decode(const msgpack::object& root, SetLimitRequest& out);
+MaybeError decode(const msgpack::object& root, OkReply& out);
+MaybeError decode(const msgpack::object& root, PongReply& out);
+MaybeError decode(const msgpack::object& root, ErrorReply& out);
+MaybeError decode(const msgpack::object& root, Ready& out);
+MaybeError decode(const msgpack::object& root, Welcome& out);
+MaybeError decode(const msgpack::object& root, TaskAssignment& out);
+MaybeError decode(const msgpack::object& root, Started& out);
+MaybeError decode(const msgpack::object& root, Credit& out);
+MaybeError decode(const msgpack::object& root, Done& out);
+MaybeError decode(const msgpack::object& root, Failed& out);
+MaybeError decode(const msgpack::object& root, Reject& out);
+MaybeError decode(const msgpack::object& root, Heartbeat& out);
+MaybeError decode(const msgpack::object& root, Disconnect& out);
+
+// Decodes a whole body in one step (parse_body + decode).
+template <typename T>
+MaybeError decode_bytes(std::string_view bytes, T& out) {
+  DecodeError error;
+  auto body = codec::parse_body(bytes, error);
+  if (!body) return error;
+  return decode(body->root(), out);
+}
+
+// The request id of a body that failed to decode, where one can be read, so
+// the ERROR reply can still be matched by the client.
+std::uint64_t peek_req(const msgpack::object& root);
+
+// Validates a task spec's values (type, project name, priority, argv, ...).
+MaybeError validate(const TaskSpec& spec);
+
+}  // namespace zfleet::msg

@@ -1,0 +1,100 @@
+// The wire contract's constants, in one place: the protocol tag, every command
+// name, default endpoints and intervals, and the size limits every decoder
+// enforces. schemas/PROTOCOL.md is the normative text; this header must agree
+// with it (the spec tests check the golden vectors against both).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace zfleet::proto {
+
+// Frame 0 of every message. A peer speaking another version gets ERROR
+// UNSUPPORTED_VERSION (client socket) or is ignored and counted (worker socket).
+inline constexpr std::string_view kProtocolTag = "zfleet/1";
+inline constexpr std::string_view kProtocolPrefix = "zfleet/";
+inline constexpr int kProtocolVersion = 1;
+
+inline constexpr std::string_view kDefaultClientEndpoint = "tcp://127.0.0.1:5555";
+inline constexpr std::string_view kDefaultWorkerEndpoint = "tcp://127.0.0.1:5556";
+
+// Client -> broker.
+namespace cmd {
+inline constexpr std::string_view kSubmit = "SUBMIT";
+inline constexpr std::string_view kStatus = "STATUS";
+inline constexpr std::string_view kResult = "RESULT";
+inline constexpr std::string_view kStats = "STATS";
+inline constexpr std::string_view kWorkers = "WORKERS";
+inline constexpr std::string_view kProjects = "PROJECTS";
+inline constexpr std::string_view kSetLimit = "SET_LIMIT";
+inline constexpr std::string_view kPing = "PING";
+// Broker -> client.
+inline constexpr std::string_view kSubmitted = "SUBMITTED";
+inline constexpr std::string_view kStatusReply = "STATUS_REPLY";
+inline constexpr std::string_view kResultReply = "RESULT_REPLY";
+inline constexpr std::string_view kStatsReply = "STATS_REPLY";
+inline constexpr std::string_view kWorkersReply = "WORKERS_REPLY";
+inline constexpr std::string_view kProjectsReply = "PROJECTS_REPLY";
+inline constexpr std::string_view kOk = "OK";
+inline constexpr std::string_view kPong = "PONG";
+inline constexpr std::string_view kError = "ERROR";  // also broker -> worker
+// Worker -> broker.
+inline constexpr std::string_view kReady = "READY";
+inline constexpr std::string_view kStarted = "STARTED";
+inline constexpr std::string_view kCredit = "CREDIT";
+inline constexpr std::string_view kDone = "DONE";
+inline constexpr std::string_view kFailed = "FAILED";
+inline constexpr std::string_view kReject = "REJECT";
+inline constexpr std::string_view kDrain = "DRAIN";
+inline constexpr std::string_view kDisconnect = "DISCONNECT";  // also broker -> worker
+inline constexpr std::string_view kHeartbeat = "HEARTBEAT";    // both ways
+// Broker -> worker.
+inline constexpr std::string_view kWelcome = "WELCOME";
+inline constexpr std::string_view kTask = "TASK";
+}  // namespace cmd
+
+// Heartbeats (Paranoid Pirate): each side sends at least one message per
+// interval; a peer silent for kHeartbeatLiveness intervals is dead.
+inline constexpr std::uint32_t kDefaultHeartbeatMs = 1000;
+inline constexpr std::uint32_t kHeartbeatLiveness = 3;
+inline constexpr std::uint32_t kMinHeartbeatMs = 10;
+inline constexpr std::uint32_t kMaxHeartbeatMs = 60'000;
+
+// Sizes. Any message larger than kMaxMessageBytes is dropped by libzmq
+// (ZMQ_MAXMSGSIZE) before it reaches a decoder; the rest are checked per field.
+inline constexpr std::int64_t kMaxMessageBytes = 8 * 1024 * 1024;
+inline constexpr std::size_t kMaxCommandBytes = 32;
+inline constexpr std::size_t kMaxIdentityBytes = 255;  // libzmq's own limit
+inline constexpr std::size_t kMaxArgvItems = 4096;
+inline constexpr std::size_t kMaxArgvBytes = 1024 * 1024;  // sum of all argv strings
+inline constexpr std::size_t kMaxEnvItems = 1024;
+inline constexpr std::size_t kMaxEnvBytes = 1024 * 1024;  // sum of all names and values
+inline constexpr std::size_t kMaxStdinBytes = 1024 * 1024;
+inline constexpr std::size_t kMaxPathBytes = 4096;
+inline constexpr std::size_t kMaxNameBytes = 64;  // project names, worker ids
+inline constexpr std::size_t kMaxLabels = 64;
+inline constexpr std::size_t kMaxLabelBytes = 128;
+inline constexpr std::size_t kMaxErrorMessageBytes = 4096;
+inline constexpr std::uint64_t kMaxOutputCapBytes = 1024 * 1024;  // per stream
+inline constexpr std::uint64_t kDefaultOutputCapBytes = 64 * 1024;
+inline constexpr std::uint32_t kMaxSlots = 4096;
+inline constexpr std::uint64_t kMaxWaitMs = 3'600'000;
+inline constexpr std::uint64_t kMaxTimeoutMs = 7ULL * 24 * 3600 * 1000;
+
+// msgpack decoder limits applied to every body from the network. Without
+// them a 17-byte input can ask msgpack-c for ~128 GiB.
+inline constexpr std::size_t kUnpackMaxArray = kMaxArgvItems;
+inline constexpr std::size_t kUnpackMaxMap = kMaxEnvItems + 64;
+inline constexpr std::size_t kUnpackMaxStr = kMaxOutputCapBytes + 1024;
+inline constexpr std::size_t kUnpackMaxBin = kMaxOutputCapBytes + 1024;
+inline constexpr std::size_t kUnpackMaxExt = 0;
+inline constexpr std::size_t kUnpackMaxDepth = 8;
+
+// Task priorities: 0 (lowest) .. 10 (highest); FIFO within one priority.
+inline constexpr int kMinPriority = 0;
+inline constexpr int kMaxPriority = 10;
+inline constexpr int kDefaultPriority = 5;
+inline constexpr std::string_view kDefaultProject = "default";
+
+}  // namespace zfleet::proto
