@@ -1,0 +1,26 @@
+// BrokerConfig: zfleet-broker's settings from flags, environment variables
+// (ZFLEET_BROKER_<FLAG>) and an optional INI/TOML file (--config), in that
+// order of precedence. Parsing errors are reported before anything starts.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "broker/broker.hpp"
+
+namespace zfleet::broker {
+
+struct BrokerConfig {
+  std::string clients_endpoint = std::string(proto::kDefaultClientEndpoint);
+  std::string workers_endpoint = std::string(proto::kDefaultWorkerEndpoint);
+  std::string ready_file;  // written once both endpoints are bound
+  std::string log_level;
+  BrokerSettings settings;
+};
+
+// Parses argv; on --help or an error prints to stdout/stderr and returns the
+// exit code to use in `exit_code` with std::nullopt.
+std::optional<BrokerConfig> parse_broker_config(int argc, char** argv, int& exit_code);
+
+}  // namespace zfleet::broker

@@ -1,0 +1,42 @@
+// Reactor: the broker's only owner of sockets. One thread, one loop:
+//   poll (timeout = time to the broker's next deadline) -> hand every waiting
+//   message to the Broker -> timers -> before_sleep() -> send the outbox.
+// SIGTERM/SIGINT arrive through a signalfd in the same poll, so shutdown is
+// just another event: stop accepting, flush replies, return.
+#pragma once
+
+#include <string>
+
+#include <zmq.hpp>
+
+#include "broker/broker.hpp"
+#include "common/clock.hpp"
+
+namespace zfleet::broker {
+
+class Reactor {
+ public:
+  // `signal_fd` is a signalfd for SIGTERM and SIGINT (those signals blocked).
+  Reactor(zmq::context_t& context, Broker& broker, const Clock& clock, int signal_fd);
+
+  // Binds both sockets; throws zmq::error_t if an endpoint cannot be bound.
+  void bind(const std::string& clients_endpoint, const std::string& workers_endpoint);
+  std::string clients_endpoint() const;
+  std::string workers_endpoint() const;
+
+  // Runs until a termination signal arrives.
+  void run();
+
+ private:
+  void drain(zmq::socket_t& socket, Peer peer);
+  void flush();
+
+  Broker& broker_;
+  const Clock& clock_;
+  int signal_fd_;
+  zmq::socket_t clients_;
+  zmq::socket_t workers_;
+  bool work_pending_ = false;
+};
+
+}  // namespace zfleet::broker

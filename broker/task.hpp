@@ -1,0 +1,43 @@
+// A task as the broker knows it: the producer's spec plus everything the
+// broker decides about it (state, current attempt, lease holder, outcome).
+// The broker is the only owner of these facts; a worker holds only a lease.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "common/messages.hpp"
+
+namespace zfleet::broker {
+
+struct Task {
+  std::uint64_t id = 0;
+  msg::TaskSpec spec;
+  msg::TaskState state = msg::TaskState::kQueued;
+  std::uint32_t attempts = 0;        // dispatches so far; the current attempt's number
+  std::string worker_identity;       // ROUTER identity holding the lease, when running
+  std::string worker_name;           // worker_id of the current or last attempt
+  std::int64_t submitted_at_ms = 0;  // Unix ms
+  std::int64_t started_at_ms = 0;
+  std::int64_t finished_at_ms = 0;
+  std::optional<msg::Outcome> outcome;
+
+  msg::TaskView view(bool with_outcome) const {
+    msg::TaskView v;
+    v.id = id;
+    v.type = spec.type;
+    v.project = spec.project;
+    v.priority = spec.priority;
+    v.state = state;
+    v.attempts = attempts;
+    v.worker = worker_name;
+    v.submitted_at_ms = submitted_at_ms;
+    v.started_at_ms = started_at_ms;
+    v.finished_at_ms = finished_at_ms;
+    if (with_outcome) v.outcome = outcome;
+    return v;
+  }
+};
+
+}  // namespace zfleet::broker

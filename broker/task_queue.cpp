@@ -1,0 +1,106 @@
+// TaskQueue: priority order, project fairness and limits; see task_queue.hpp.
+#include "broker/task_queue.hpp"
+
+#include <cassert>
+
+namespace zfleet::broker {
+
+TaskQueue::Project& TaskQueue::project_for(const std::string& name) {
+  auto it = projects_.find(name);
+  if (it == projects_.end()) {
+    auto p = std::make_unique<Project>();
+    p->name = name;
+    p->counters.limit = default_limit_;
+    it = projects_.emplace(name, std::move(p)).first;
+  }
+  return *it->second;
+}
+
+void TaskQueue::enter_rings(Project& p) {
+  if (p.at_limit()) return;
+  for (std::size_t prio = 0; prio < kPriorityLevels; ++prio) {
+    if (!p.by_priority[prio].empty() && !p.in_ring[prio]) {
+      rings_[prio].push_back(&p);
+      p.in_ring[prio] = true;
+    }
+  }
+}
+
+void TaskQueue::push(const std::string& project, std::uint32_t priority, std::uint64_t id) {
+  assert(priority < kPriorityLevels);
+  Project& p = project_for(project);
+  p.by_priority[priority].push_back(id);
+  ++p.counters.queued;
+  ++queued_;
+  enter_rings(p);
+}
+
+void TaskQueue::push_front(const std::string& project, std::uint32_t priority, std::uint64_t id) {
+  assert(priority < kPriorityLevels);
+  Project& p = project_for(project);
+  p.by_priority[priority].push_front(id);
+  ++p.counters.queued;
+  ++queued_;
+  enter_rings(p);
+}
+
+std::optional<TaskQueue::Popped> TaskQueue::pop() {
+  for (std::size_t prio = kPriorityLevels; prio-- > 0;) {
+    auto& ring = rings_[prio];
+    while (!ring.empty()) {
+      Project* p = ring.front();
+      ring.pop_front();
+      p->in_ring[prio] = false;
+      auto& queue = p->by_priority[prio];
+      if (queue.empty() || p->at_limit()) continue;  // stale entry: dropped
+      const std::uint64_t id = queue.front();
+      queue.pop_front();
+      --p->counters.queued;
+      --queued_;
+      ++p->counters.running;
+      if (p->counters.running > p->counters.peak_running) {
+        p->counters.peak_running = p->counters.running;
+      }
+      // Back of the ring: the next pop at this priority serves another project.
+      if (!queue.empty() && !p->at_limit()) {
+        ring.push_back(p);
+        p->in_ring[prio] = true;
+      }
+      return Popped{id, p->name};
+    }
+  }
+  return std::nullopt;
+}
+
+void TaskQueue::release(const std::string& project) {
+  Project& p = project_for(project);
+  assert(p.counters.running > 0);
+  if (p.counters.running > 0) --p.counters.running;
+  enter_rings(p);
+}
+
+void TaskQueue::record_outcome(const std::string& project, bool succeeded) {
+  Project& p = project_for(project);
+  ++(succeeded ? p.counters.succeeded : p.counters.failed);
+}
+
+void TaskQueue::set_limit(const std::string& project, std::uint32_t limit) {
+  Project& p = project_for(project);
+  p.counters.limit = limit;
+  enter_rings(p);  // a raised limit may unpark it; a lowered one parks lazily
+}
+
+std::vector<std::pair<std::string, ProjectCounters>> TaskQueue::projects() const {
+  std::vector<std::pair<std::string, ProjectCounters>> out;
+  out.reserve(projects_.size());
+  for (const auto& [name, p] : projects_)
+    out.emplace_back(name, p->counters);
+  return out;
+}
+
+const ProjectCounters* TaskQueue::project(const std::string& name) const {
+  auto it = projects_.find(name);
+  return it == projects_.end() ? nullptr : &it->second->counters;
+}
+
+}  // namespace zfleet::broker

@@ -1,0 +1,79 @@
+// WorkerRegistry: the workers the broker knows, by ROUTER identity, with
+// their credit (tasks they may be sent now), leases (attempts they hold) and
+// liveness. A worker silent for kHeartbeatLiveness intervals is expired by
+// the caller through expired(now). next_with_credit() rotates between the
+// workers that have credit, so load spreads across hosts.
+//
+// Invariant: credit + leases.size() <= slots for every worker.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/messages.hpp"
+
+namespace zfleet::broker {
+
+struct WorkerRecord {
+  std::string identity;
+  std::string name;  // worker_id from READY
+  std::string hostname;
+  std::uint64_t pid = 0;
+  std::uint32_t slots = 0;
+  std::uint32_t credit = 0;
+  std::vector<std::string> labels;
+  std::set<std::uint64_t> leases;  // task ids
+  std::uint64_t tasks_done = 0;
+  TimePoint connected_at{};
+  TimePoint last_seen{};
+  bool draining = false;
+  bool in_rotation = false;
+};
+
+class WorkerRegistry {
+ public:
+  explicit WorkerRegistry(Millis heartbeat) : heartbeat_(heartbeat) {}
+
+  // Registers (or re-registers) a worker; returns the record.
+  WorkerRecord& upsert(const std::string& identity, const msg::Ready& ready, TimePoint now);
+  WorkerRecord* find(const std::string& identity);
+  // Removes the worker; returns its record so the caller can requeue leases.
+  std::optional<WorkerRecord> remove(const std::string& identity);
+
+  void touch(WorkerRecord& w, TimePoint now) { w.last_seen = now; }
+  // Adds credit returned by the worker, never beyond its free slots.
+  void add_credit(WorkerRecord& w, std::uint32_t credit);
+  void set_draining(WorkerRecord& w);
+
+  // The next worker that may take a task, rotating between them.
+  WorkerRecord* next_with_credit();
+  // Records a dispatch of `task_id` to `w`, consuming one credit.
+  void lease(WorkerRecord& w, std::uint64_t task_id);
+  // Ends a lease; false when `w` did not hold it.
+  bool unlease(WorkerRecord& w, std::uint64_t task_id);
+
+  // Identities of workers silent for longer than the liveness window.
+  std::vector<std::string> expired(TimePoint now) const;
+  // When the earliest worker would expire, if any.
+  std::optional<TimePoint> next_expiry() const;
+
+  const std::map<std::string, WorkerRecord>& all() const { return workers_; }
+  std::size_t size() const { return workers_.size(); }
+  Millis heartbeat() const { return heartbeat_; }
+
+ private:
+  void rotate_in(WorkerRecord& w);
+  Millis liveness_window() const { return heartbeat_ * proto::kHeartbeatLiveness; }
+
+  Millis heartbeat_;
+  std::map<std::string, WorkerRecord> workers_;
+  std::deque<std::string> rotation_;  // identities that may have credit
+};
+
+}  // namespace zfleet::broker
