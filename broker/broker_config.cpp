@@ -13,7 +13,7 @@ bool parse_limit(const std::string& text, std::pair<std::string, std::uint32_t>&
   try {
     std::size_t used = 0;
     const unsigned long n = std::stoul(text.substr(eq + 1), &used);
-    if (used != text.size() - eq - 1 || n > 1'000'000) return false;
+    if (used != text.size() - eq - 1 || n > proto::kMaxProjectLimit) return false;
     out = {text.substr(0, eq), static_cast<std::uint32_t>(n)};
     return true;
   } catch (const std::exception&) {

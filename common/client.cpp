@@ -78,7 +78,11 @@ Result<Client::Reply> Client::await(std::uint64_t req, Millis timeout) {
       codec::DecodeError error;
       auto body = codec::parse_body(received.body, error);
       if (!body) continue;
-      if (msg::peek_req(body->root()) != req) continue;  // a late reply to an earlier request
+      const std::uint64_t reply_req = msg::peek_req(body->root());
+      // An ERROR with req 0 answers a message whose id the broker could not
+      // read (e.g. UNSUPPORTED_VERSION); with one request in flight it is ours.
+      const bool unmatched_error = reply_req == 0 && received.command == proto::cmd::kError;
+      if (reply_req != req && !unmatched_error) continue;  // a late reply to an earlier request
       return Reply{std::move(received.command), std::move(received.body)};
     }
   }
@@ -166,10 +170,13 @@ void Client::submit_many(
     if (progressed) {
       last_progress = steady_now();
     } else if (steady_now() - last_progress > options_.timeout) {
+      // The broker stopped answering: fail what is in flight and everything
+      // not yet sent at once, rather than one more timeout per window.
       for (const auto& [req, index] : in_flight)
         on_ack(index, timeout_error());
       in_flight.clear();
-      last_progress = steady_now();
+      while (next < specs.size())
+        on_ack(next++, timeout_error());
     }
   }
 }

@@ -11,7 +11,7 @@ using codec::Need;
 
 namespace {
 
-constexpr std::size_t kMaxListItems = 100'000;  // workers, projects, stats in replies
+using proto::kMaxListItems;
 
 MaybeError result_of(const FieldReader& r) {
   if (r.ok()) return std::nullopt;
@@ -361,7 +361,7 @@ MaybeError decode(const msgpack::object& root, SetLimitRequest& out) {
   FieldReader r(root);
   r.u64("req", out.req);
   r.bytes("project", out.project, Need::kRequired, proto::kMaxNameBytes);
-  r.u32("limit", out.limit, Need::kRequired, 1'000'000);
+  r.u32("limit", out.limit, Need::kRequired, proto::kMaxProjectLimit);
   if (r.ok() && !valid_name(out.project)) {
     r.fail(ErrorCode::kInvalidField, "'project' must be 1-64 characters of [A-Za-z0-9._:@-]");
   }

@@ -79,15 +79,25 @@ inline constexpr std::size_t kMaxErrorMessageBytes = 4096;
 inline constexpr std::uint64_t kMaxOutputCapBytes = 1024 * 1024;  // per stream
 inline constexpr std::uint64_t kDefaultOutputCapBytes = 64 * 1024;
 inline constexpr std::uint32_t kMaxSlots = 4096;
+inline constexpr std::uint32_t kMaxProjectLimit = 1'000'000;
 inline constexpr std::uint64_t kMaxWaitMs = 3'600'000;
 inline constexpr std::uint64_t kMaxTimeoutMs = 7ULL * 24 * 3600 * 1000;
 
 // msgpack decoder limits applied to every body from the network. Without
-// them a 17-byte input can ask msgpack-c for ~128 GiB.
-inline constexpr std::size_t kUnpackMaxArray = kMaxArgvItems;
-inline constexpr std::size_t kUnpackMaxMap = kMaxEnvItems + 64;
-inline constexpr std::size_t kUnpackMaxStr = kMaxOutputCapBytes + 1024;
-inline constexpr std::size_t kUnpackMaxBin = kMaxOutputCapBytes + 1024;
+// them a 17-byte input can ask msgpack-c for ~128 GiB: the decoder allocates
+// an array's or map's objects from the declared count before reading them.
+// Strings and binaries are referenced in place and need their bytes present,
+// so the message size bounds them; their per-field limits are checked after
+// decoding, where the error reply can still carry the request id.
+// Arrays and maps are capped at kMaxListItems (replies list every worker and
+// project); at the depth limit that bounds one message's transient
+// allocation to a few tens of MiB. Request fields have tighter limits of
+// their own (kMaxArgvItems, kMaxEnvItems), checked after decoding.
+inline constexpr std::size_t kMaxListItems = 65'536;
+inline constexpr std::size_t kUnpackMaxArray = kMaxListItems;
+inline constexpr std::size_t kUnpackMaxMap = kMaxListItems;
+inline constexpr std::size_t kUnpackMaxStr = kMaxMessageBytes;
+inline constexpr std::size_t kUnpackMaxBin = kMaxMessageBytes;
 inline constexpr std::size_t kUnpackMaxExt = 0;
 inline constexpr std::size_t kUnpackMaxDepth = 8;
 

@@ -1,0 +1,354 @@
+// Valid golden vectors: every message type of protocol v1 encoded by the C++
+// encoder (canonical form), plus valid non-canonical bodies a decoder must
+// accept (omitted defaults, unknown keys, nil values, other key order).
+#include <msgpack.hpp>
+
+#include "common/codec.hpp"
+#include "common/messages.hpp"
+#include "schemas/tools/vector_set.hpp"
+
+namespace zfleet::vectors {
+
+namespace {
+
+namespace c = proto::cmd;
+constexpr const char* kCB = "client->broker";
+constexpr const char* kBC = "broker->client";
+constexpr const char* kWB = "worker->broker";
+constexpr const char* kBW = "broker->worker";
+constexpr std::int64_t kT0 = 1'700'000'000'000;  // a fixed Unix time in ms
+
+std::string s(std::string_view v) {
+  return std::string(v);
+}
+
+msg::TaskSpec minimal_spec() {
+  msg::TaskSpec spec;
+  spec.argv = {"/bin/echo", "hello"};
+  return spec;
+}
+
+msg::TaskSpec full_spec() {
+  msg::TaskSpec spec;
+  spec.project = "billing";
+  spec.priority = 10;
+  spec.argv = {"/usr/bin/env", "sh", "-c", "cat; echo $GREETING"};
+  spec.stdin_data = std::string("line 1\n\0\xff", 9);
+  spec.env = {{"GREETING", "hi"}, {"LANG", "C.UTF-8"}};
+  spec.cwd = "work/sub";
+  spec.timeout_ms = 30'000;
+  spec.grace_ms = 2'000;
+  spec.output_cap = 4'096;
+  return spec;
+}
+
+msg::Outcome success_outcome() {
+  msg::Outcome o;
+  o.exit_code = 0;
+  o.stdout_tail = "hello\n";
+  o.stdout_bytes = 6;
+  o.started_at_ms = kT0 + 20;
+  o.finished_at_ms = kT0 + 45;
+  o.user_cpu_ms = 1;
+  o.sys_cpu_ms = 2;
+  o.max_rss_kb = 1'536;
+  return o;
+}
+
+msg::Outcome timed_out_outcome() {
+  msg::Outcome o;
+  o.signal = 9;
+  o.timed_out = true;
+  o.stdout_tail = "tick\ntick\n";
+  o.stdout_bytes = 70'000;
+  o.stderr_tail = std::string("\x00\x01", 2);
+  o.stderr_bytes = 2;
+  o.started_at_ms = kT0 + 20;
+  o.finished_at_ms = kT0 + 32'020;
+  o.user_cpu_ms = 29'000;
+  o.sys_cpu_ms = 150;
+  o.max_rss_kb = 20'480;
+  return o;
+}
+
+msg::Outcome spawn_error_outcome() {
+  msg::Outcome o;
+  o.error = "execve /no/such/program: No such file or directory";
+  o.started_at_ms = kT0 + 20;
+  o.finished_at_ms = kT0 + 21;
+  return o;
+}
+
+msg::Outcome nonzero_outcome() {
+  msg::Outcome o;
+  o.exit_code = 3;
+  o.stderr_tail = "oops\n";
+  o.stderr_bytes = 5;
+  o.started_at_ms = kT0 + 20;
+  o.finished_at_ms = kT0 + 25;
+  return o;
+}
+
+msg::TaskView view(msg::TaskState state) {
+  msg::TaskView v;
+  v.id = 42;
+  v.type = "shell";
+  v.project = "default";
+  v.priority = 5;
+  v.state = state;
+  v.submitted_at_ms = kT0;
+  return v;
+}
+
+template <typename M>
+Vector valid(std::string name, std::string_view command, const char* direction, const M& m,
+             std::string description) {
+  return {std::move(name), s(command), direction, msg::encode(m), std::move(description), {}};
+}
+
+void add_client_requests(std::vector<Vector>& out) {
+  out.push_back(valid("submit_minimal", c::kSubmit, kCB, msg::SubmitRequest{1, minimal_spec()},
+                      "SUBMIT with only the fields the encoder always writes (type, project, "
+                      "priority, argv); every other task field takes its default."));
+  out.push_back(valid("submit_full", c::kSubmit, kCB, msg::SubmitRequest{2, full_spec()},
+                      "SUBMIT with every optional task field set: stdin as bin (may hold any "
+                      "byte), env, cwd, timeout_ms, grace_ms, output_cap; priority 10 is the "
+                      "highest."));
+  out.push_back(valid("status", c::kStatus, kCB, msg::TaskQuery{3, 42, 0},
+                      "STATUS of task 42; wait_ms is omitted (0)."));
+  out.push_back(valid("result_no_wait", c::kResult, kCB, msg::TaskQuery{4, 42, 0},
+                      "RESULT answered at once, whatever the task's state."));
+  out.push_back(valid("result_wait", c::kResult, kCB, msg::TaskQuery{5, 42, 30'000},
+                      "RESULT long-poll: answered when task 42 is final or after 30000 ms."));
+  out.push_back(valid("stats", c::kStats, kCB, msg::Request{6}, "STATS: the body is just req."));
+  out.push_back(valid("workers", c::kWorkers, kCB, msg::Request{7}, "WORKERS: just req."));
+  out.push_back(valid("projects", c::kProjects, kCB, msg::Request{8}, "PROJECTS: just req."));
+  out.push_back(valid("ping", c::kPing, kCB, msg::Request{9}, "PING: just req."));
+  out.push_back(valid("set_limit", c::kSetLimit, kCB, msg::SetLimitRequest{10, "billing", 4},
+                      "SET_LIMIT: at most 4 tasks of project billing run at once."));
+  out.push_back(valid("set_limit_unlimited", c::kSetLimit, kCB,
+                      msg::SetLimitRequest{11, "billing", 0}, "SET_LIMIT 0 removes the limit."));
+}
+
+void add_client_replies(std::vector<Vector>& out) {
+  out.push_back(valid("submitted", c::kSubmitted, kBC, msg::SubmittedReply{1, 42},
+                      "SUBMITTED: request 1 created task 42 (the task is durable)."));
+  out.push_back(valid("status_reply_queued", c::kStatusReply, kBC,
+                      msg::TaskReply{3, view(msg::TaskState::kQueued)},
+                      "STATUS_REPLY of a queued task: no worker, started_at_ms or "
+                      "finished_at_ms yet (minimal task view)."));
+  auto running = view(msg::TaskState::kRunning);
+  running.attempts = 2;
+  running.worker = "w-host-a-1";
+  running.started_at_ms = kT0 + 20;
+  out.push_back(valid("status_reply_running", c::kStatusReply, kBC, msg::TaskReply{3, running},
+                      "STATUS_REPLY of a running task on its second attempt."));
+  auto succeeded = view(msg::TaskState::kSucceeded);
+  succeeded.attempts = 1;
+  succeeded.worker = "w-host-a-1";
+  succeeded.started_at_ms = kT0 + 20;
+  succeeded.finished_at_ms = kT0 + 45;
+  succeeded.outcome = success_outcome();
+  out.push_back(valid("result_reply_succeeded", c::kResultReply, kBC, msg::TaskReply{5, succeeded},
+                      "RESULT_REPLY of a succeeded task: exit_code 0, not timed out, no error. "
+                      "stdout and stderr are bin."));
+  auto failed = succeeded;
+  failed.state = msg::TaskState::kFailed;
+  failed.finished_at_ms = kT0 + 32'020;
+  failed.outcome = timed_out_outcome();
+  out.push_back(valid("result_reply_timed_out", c::kResultReply, kBC, msg::TaskReply{5, failed},
+                      "RESULT_REPLY of a task killed at its timeout: signal set, exit_code "
+                      "absent, timed_out true; stdout_bytes counts more than the tail kept."));
+  auto spawn = succeeded;
+  spawn.state = msg::TaskState::kFailed;
+  spawn.outcome = spawn_error_outcome();
+  out.push_back(valid("result_reply_spawn_error", c::kResultReply, kBC, msg::TaskReply{5, spawn},
+                      "RESULT_REPLY of a task that could not be started: error set, neither "
+                      "exit_code nor signal."));
+  out.push_back(valid("result_reply_still_running", c::kResultReply, kBC,
+                      msg::TaskReply{5, running},
+                      "RESULT_REPLY after wait_ms passed: the task is not final, so there is "
+                      "no outcome."));
+  out.push_back(valid("stats_reply", c::kStatsReply, kBC,
+                      msg::StatsReply{6,
+                                      {{"tasks_submitted", 120},
+                                       {"tasks_succeeded", 117},
+                                       {"tasks_failed", 2},
+                                       {"queue_depth", 1}}},
+                      "STATS_REPLY: counter names to non-negative integers."));
+  msg::WorkerView wa{"w-host-a-1",     "host-a", 4242,   4,  3,    1,
+                     {"linux", "gpu"}, 1000,     60'000, 15, false};
+  msg::WorkerView wb{"w-host-b-1", "host-b", 777, 2, 1, 0, {}, 5, 1'200, 300, true};
+  out.push_back(valid("workers_reply", c::kWorkersReply, kBC, msg::WorkersReply{7, {wa, wb}},
+                      "WORKERS_REPLY with two workers, the second one draining."));
+  out.push_back(valid("workers_reply_empty", c::kWorkersReply, kBC, msg::WorkersReply{7, {}},
+                      "WORKERS_REPLY with no worker connected."));
+  out.push_back(valid(
+      "projects_reply", c::kProjectsReply, kBC,
+      msg::ProjectsReply{8, {{"billing", 4, 10, 4, 4, 300, 1}, {"default", 0, 0, 1, 9, 50, 0}}},
+      "PROJECTS_REPLY: limit 0 means unlimited."));
+  out.push_back(valid("ok", c::kOk, kBC, msg::OkReply{10}, "OK to SET_LIMIT request 10."));
+  out.push_back(valid("pong", c::kPong, kBC, msg::PongReply{9, "0.1.0", 86'400'000},
+                      "PONG: the broker's version and uptime in ms."));
+  out.push_back(valid("error_invalid_field", c::kError, kBC,
+                      msg::ErrorReply{2, ErrorCode::kInvalidField, "task: 'priority' must be 0-10"},
+                      "ERROR answering request 2: code and name from the catalogue, a message "
+                      "for humans."));
+  out.push_back(
+      valid("error_unsupported_version", c::kError, kBC,
+            msg::ErrorReply{0, ErrorCode::kUnsupportedVersion, "this broker speaks zfleet/1"},
+            "ERROR with req 0: the request's id could not be read (here frame 0 "
+            "named another protocol version)."));
+}
+
+void add_worker_messages(std::vector<Vector>& out) {
+  out.push_back(valid("ready_minimal", c::kReady, kWB,
+                      msg::Ready{"w-host-a-1", "host-a", 4242, 4, 4, {}, "0.1.0", {}},
+                      "READY of a fresh worker: 4 slots, all offered as credit, no labels, "
+                      "nothing running."));
+  out.push_back(valid(
+      "ready_reconnect", c::kReady, kWB,
+      msg::Ready{
+          "w-host-a-1", "host-a", 4242, 4, 2, {"linux", "zone:a"}, "0.1.0", {{42, 2}, {43, 1}}},
+      "READY after a reconnect: two attempts still running, so credit is "
+      "slots minus 2."));
+  out.push_back(valid("started", c::kStarted, kWB, msg::Started{42, 2, 31337, kT0 + 20},
+                      "STARTED: attempt 2 of task 42 runs as pid 31337."));
+  out.push_back(valid("credit", c::kCredit, kWB, msg::Credit{3},
+                      "CREDIT: the worker may take 3 more tasks."));
+  out.push_back(valid("done_succeeded", c::kDone, kWB, msg::Done{42, 2, 1, success_outcome()},
+                      "DONE of a successful attempt, returning 1 credit."));
+  out.push_back(valid("done_exit_nonzero", c::kDone, kWB, msg::Done{42, 2, 1, nonzero_outcome()},
+                      "DONE of an attempt that exited with 3: the task fails."));
+  out.push_back(valid("done_timed_out", c::kDone, kWB, msg::Done{42, 2, 1, timed_out_outcome()},
+                      "DONE of an attempt killed at its timeout (signal 9, timed_out)."));
+  out.push_back(valid("done_spawn_error", c::kDone, kWB, msg::Done{42, 2, 0, spawn_error_outcome()},
+                      "DONE with error set and credit 0 (the worker keeps the slot closed)."));
+  out.push_back(valid("failed", c::kFailed, kWB,
+                      msg::Failed{42, 2, 1, "invalid_task", "cwd escapes the task directory"},
+                      "FAILED: the worker could not run the attempt at all."));
+  out.push_back(valid("reject", c::kReject, kWB, msg::Reject{42, 3, 0, "draining"},
+                      "REJECT: the worker gives the attempt back unrun; the broker requeues it."));
+  out.push_back({"drain",
+                 s(c::kDrain),
+                 kWB,
+                 msg::encode_empty(),
+                 "DRAIN: an empty map. The worker takes no new tasks.",
+                 {}});
+  out.push_back(valid("heartbeat_worker", c::kHeartbeat, kWB, msg::Heartbeat{3},
+                      "HEARTBEAT from a worker running 3 attempts."));
+  out.push_back(valid("disconnect_worker", c::kDisconnect, kWB, msg::Disconnect{"shutdown"},
+                      "DISCONNECT from a worker that is stopping."));
+  out.push_back(valid("welcome", c::kWelcome, kBW, msg::Welcome{1000},
+                      "WELCOME: heartbeat every 1000 ms in both directions."));
+  out.push_back(valid("task_minimal", c::kTask, kBW, msg::TaskAssignment{42, 1, minimal_spec()},
+                      "TASK: attempt 1 of task 42 with a minimal spec."));
+  out.push_back(valid("task_full", c::kTask, kBW, msg::TaskAssignment{43, 3, full_spec()},
+                      "TASK: attempt 3 of task 43 with every optional spec field set."));
+  out.push_back(valid("heartbeat_broker", c::kHeartbeat, kBW, msg::Heartbeat{0},
+                      "HEARTBEAT from the broker (running is always 0 in this direction)."));
+  out.push_back(valid("disconnect_broker", c::kDisconnect, kBW, msg::Disconnect{"shutting down"},
+                      "DISCONNECT from the broker: the worker should reconnect later."));
+  out.push_back(valid("error_unknown_worker", c::kError, kBW,
+                      msg::ErrorReply{0, ErrorCode::kUnknownWorker, "send READY first"},
+                      "ERROR to a worker that sent DONE before READY: it must send READY."));
+}
+
+// Valid bodies that are not the canonical form; the re-encoded form is in
+// the vector file as canonical_hex.
+void add_non_canonical(std::vector<Vector>& out) {
+  {
+    msgpack::sbuffer b;
+    msgpack::packer<msgpack::sbuffer> p(b);
+    p.pack_map(1).pack("task").pack_map(2);
+    p.pack("type").pack("shell");
+    p.pack("argv").pack_array(1).pack("/bin/true");
+    out.push_back({"submit_defaults_omitted",
+                   s(c::kSubmit),
+                   kCB,
+                   std::string(b.data(), b.size()),
+                   "SUBMIT without req, project or priority: req is 0, project 'default', "
+                   "priority 5.",
+                   {}});
+  }
+  {
+    msgpack::sbuffer b;
+    msgpack::packer<msgpack::sbuffer> p(b);
+    p.pack_map(3).pack("x-trace").pack("abc");
+    p.pack("task").pack_map(5);
+    p.pack("argv").pack_array(1).pack("/bin/true");
+    p.pack("cwd").pack_nil();
+    p.pack("type").pack("shell");
+    p.pack("future_field").pack_array(2).pack(1).pack(2);
+    p.pack("priority").pack_nil();
+    p.pack("req").pack(12);
+    out.push_back({"submit_unknown_and_nil_fields",
+                   s(c::kSubmit),
+                   kCB,
+                   std::string(b.data(), b.size()),
+                   "Unknown keys are ignored, nil equals absent, and keys may come in any "
+                   "order.",
+                   {}});
+  }
+  {
+    msgpack::sbuffer b;
+    msgpack::packer<msgpack::sbuffer> p(b);
+    p.pack_map(2).pack("id").pack(42).pack("req").pack(13);
+    out.push_back({"status_key_order",
+                   s(c::kStatus),
+                   kCB,
+                   std::string(b.data(), b.size()),
+                   "Keys in another order than the canonical one.",
+                   {}});
+  }
+  {
+    msgpack::sbuffer b;
+    msgpack::packer<msgpack::sbuffer> p(b);
+    p.pack_map(3).pack("task_id").pack(42).pack("attempt").pack(2);
+    p.pack("exit_code").pack(0);
+    out.push_back({"done_minimal",
+                   s(c::kDone),
+                   kWB,
+                   std::string(b.data(), b.size()),
+                   "DONE with only task_id, attempt and exit_code: credit defaults to 1, every "
+                   "other outcome field to 0, false or empty.",
+                   {}});
+  }
+  {
+    std::string deep = "\x82\xa3req\x0f\xa1x";
+    for (int i = 0; i < 7; ++i)
+      deep += "\x91";
+    deep += std::string(1, '\0');
+    out.push_back({"ping_nested_at_depth_limit",
+                   s(c::kPing),
+                   kCB,
+                   deep,
+                   "An unknown key whose value nests containers 8 deep counting the body "
+                   "itself: the most the unpack limits allow.",
+                   {}});
+  }
+  {
+    msgpack::sbuffer b;
+    msgpack::packer<msgpack::sbuffer> p(b);
+    p.pack_map(1).pack("req").pack(14);
+    out.push_back({"drain_ignores_fields",
+                   s(c::kDrain),
+                   kWB,
+                   std::string(b.data(), b.size()),
+                   "DRAIN with a key: its fields are ignored.",
+                   {}});
+  }
+}
+
+}  // namespace
+
+std::vector<Vector> valid_vectors() {
+  std::vector<Vector> out;
+  add_client_requests(out);
+  add_client_replies(out);
+  add_worker_messages(out);
+  add_non_canonical(out);
+  return out;
+}
+
+}  // namespace zfleet::vectors

@@ -1,0 +1,281 @@
+// Spec tests of the golden vectors (schemas/vectors/v1.json) against the C++
+// codec: every vector's bytes decode into the typed message its command and
+// direction name, re-encode to the same bytes (or its canonical_hex), agree
+// with its JSON body, and invalid ones fail with the named error.
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "common/error_code.hpp"
+#include "common/messages.hpp"
+#include "schemas/tools/message_table.hpp"
+#include "schemas/tools/msgpack_json.hpp"
+
+namespace zfleet {
+namespace {
+
+using vectors::Json;
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+const Json& all_vectors() {
+  static const Json loaded =
+      Json::parse(read_text(std::string(ZFLEET_SOURCE_DIR) + "/schemas/vectors/v1.json"));
+  return loaded;
+}
+
+const Json& vector_named(const std::string& name) {
+  for (const auto& v : all_vectors()) {
+    if (v.at("name") == name) return v;
+  }
+  static const Json missing;
+  ADD_FAILURE() << "no vector named " << name;
+  return missing;
+}
+
+std::string bytes_of(const Json& v, const char* key = "body_hex") {
+  auto bytes = vectors::from_hex(v.at(key).get<std::string>());
+  EXPECT_TRUE(bytes.has_value()) << key << " of " << v.at("name") << " is not hex";
+  return bytes.value_or("");
+}
+
+std::string bin_of(const Json& j) {
+  return vectors::from_hex(j.at("$bin").get<std::string>()).value_or("<bad hex>");
+}
+
+template <typename T>
+T decoded(const std::string& name) {
+  T out;
+  auto error = msg::decode_bytes(bytes_of(vector_named(name)), out);
+  EXPECT_FALSE(error) << name << ": " << (error ? error->message : "");
+  return out;
+}
+
+// PROTOCOL.md §2.3, §4, §5: vectors exist for every command in both of its directions.
+TEST(GoldenVectors, CoverEveryMessageTypeInEveryDirection) {
+  const std::set<std::pair<std::string, std::string>> expected = {
+      {"SUBMIT", "client->broker"},
+      {"STATUS", "client->broker"},
+      {"RESULT", "client->broker"},
+      {"STATS", "client->broker"},
+      {"WORKERS", "client->broker"},
+      {"PROJECTS", "client->broker"},
+      {"SET_LIMIT", "client->broker"},
+      {"PING", "client->broker"},
+      {"SUBMITTED", "broker->client"},
+      {"STATUS_REPLY", "broker->client"},
+      {"RESULT_REPLY", "broker->client"},
+      {"STATS_REPLY", "broker->client"},
+      {"WORKERS_REPLY", "broker->client"},
+      {"PROJECTS_REPLY", "broker->client"},
+      {"OK", "broker->client"},
+      {"PONG", "broker->client"},
+      {"ERROR", "broker->client"},
+      {"READY", "worker->broker"},
+      {"STARTED", "worker->broker"},
+      {"CREDIT", "worker->broker"},
+      {"DONE", "worker->broker"},
+      {"FAILED", "worker->broker"},
+      {"REJECT", "worker->broker"},
+      {"DRAIN", "worker->broker"},
+      {"DISCONNECT", "worker->broker"},
+      {"HEARTBEAT", "worker->broker"},
+      {"WELCOME", "broker->worker"},
+      {"TASK", "broker->worker"},
+      {"HEARTBEAT", "broker->worker"},
+      {"DISCONNECT", "broker->worker"},
+      {"ERROR", "broker->worker"},
+  };
+  std::set<std::pair<std::string, std::string>> valid;
+  for (const auto& v : all_vectors()) {
+    if (!v.contains("expect_error")) valid.emplace(v.at("command"), v.at("direction"));
+  }
+  for (const auto& pair : expected) {
+    EXPECT_TRUE(valid.count(pair)) << "no valid vector for " << pair.first << " " << pair.second;
+  }
+}
+
+// PROTOCOL.md §2.3: frame 2 is one msgpack map; body is its JSON notation.
+TEST(GoldenVectors, JsonBodyIsTheNotationOfTheBytes) {
+  for (const auto& v : all_vectors()) {
+    SCOPED_TRACE(v.at("name").get<std::string>());
+    const auto notation = vectors::bytes_to_json(bytes_of(v));
+    if (v.at("body").is_null()) {
+      EXPECT_FALSE(notation.has_value()) << "body is null but the bytes are one msgpack value";
+    } else {
+      ASSERT_TRUE(notation.has_value());
+      EXPECT_EQ(*notation, v.at("body"));
+    }
+  }
+}
+
+// PROTOCOL.md §3.4, §3.5: valid bodies decode, and encoding what was decoded
+// gives the canonical bytes (the vector's own bytes, or canonical_hex).
+TEST(GoldenVectors, ValidVectorsDecodeAndReencodeToTheCanonicalBytes) {
+  int checked = 0;
+  for (const auto& v : all_vectors()) {
+    if (v.contains("expect_error")) continue;
+    SCOPED_TRACE(v.at("name").get<std::string>());
+    const auto rt = vectors::round_trip(v.at("command").get<std::string>(),
+                                        v.at("direction").get<std::string>(), bytes_of(v));
+    ASSERT_TRUE(rt.known);
+    ASSERT_FALSE(rt.error) << rt.error->message;
+    const std::string canonical =
+        v.contains("canonical_hex") ? bytes_of(v, "canonical_hex") : bytes_of(v);
+    EXPECT_EQ(vectors::to_hex(rt.reencoded), vectors::to_hex(canonical));
+    ++checked;
+  }
+  EXPECT_GE(checked, 31);
+}
+
+// PROTOCOL.md §9: invalid bodies are refused with the catalogued error.
+TEST(GoldenVectors, InvalidVectorsFailWithTheNamedError) {
+  int checked = 0;
+  for (const auto& v : all_vectors()) {
+    if (!v.contains("expect_error")) continue;
+    SCOPED_TRACE(v.at("name").get<std::string>());
+    const auto rt = vectors::round_trip(v.at("command").get<std::string>(),
+                                        v.at("direction").get<std::string>(), bytes_of(v));
+    ASSERT_TRUE(rt.known);
+    ASSERT_TRUE(rt.error) << "decoded, but should fail";
+    EXPECT_EQ(error_name(rt.error->code), v.at("expect_error").get<std::string>())
+        << rt.error->message;
+    ++checked;
+  }
+  EXPECT_GE(checked, 20);
+}
+
+// PROTOCOL.md §4.1: every task field of the full SUBMIT as typed values.
+TEST(GoldenVectors, SubmitFullCarriesEveryTaskField) {
+  const Json& task = vector_named("submit_full").at("body").at("task");
+  const auto m = decoded<msg::SubmitRequest>("submit_full");
+  EXPECT_EQ(m.req, vector_named("submit_full").at("body").at("req").get<std::uint64_t>());
+  EXPECT_EQ(m.task.type, task.at("type").get<std::string>());
+  EXPECT_EQ(m.task.project, task.at("project").get<std::string>());
+  EXPECT_EQ(m.task.priority, task.at("priority").get<std::uint32_t>());
+  EXPECT_EQ(m.task.argv, task.at("argv").get<std::vector<std::string>>());
+  EXPECT_EQ(m.task.stdin_data, bin_of(task.at("stdin")));
+  ASSERT_EQ(m.task.env.size(), task.at("env").size());
+  for (const auto& [name, value] : m.task.env)
+    EXPECT_EQ(value, task.at("env").at(name).get<std::string>());
+  EXPECT_EQ(m.task.cwd, task.at("cwd").get<std::string>());
+  EXPECT_EQ(m.task.timeout_ms, task.at("timeout_ms").get<std::uint64_t>());
+  EXPECT_EQ(m.task.grace_ms, task.at("grace_ms").get<std::uint64_t>());
+  EXPECT_EQ(m.task.output_cap, task.at("output_cap").get<std::uint64_t>());
+}
+
+// PROTOCOL.md §4.1, §3.5: absent fields take their documented defaults.
+TEST(GoldenVectors, SubmitWithoutOptionalFieldsTakesTheDefaults) {
+  const auto m = decoded<msg::SubmitRequest>("submit_defaults_omitted");
+  EXPECT_EQ(m.req, 0u);
+  EXPECT_EQ(m.task.project, "default");
+  EXPECT_EQ(m.task.priority, 5u);
+  EXPECT_TRUE(m.task.stdin_data.empty());
+  EXPECT_EQ(m.task.timeout_ms, 0u);
+  EXPECT_EQ(m.task.output_cap, 65'536u);
+}
+
+// PROTOCOL.md §3.5: unknown keys are ignored and nil equals absent.
+TEST(GoldenVectors, UnknownKeysAreIgnoredAndNilIsAbsent) {
+  const auto m = decoded<msg::SubmitRequest>("submit_unknown_and_nil_fields");
+  EXPECT_EQ(m.req, 12u);
+  EXPECT_TRUE(m.task.cwd.empty());
+  EXPECT_EQ(m.task.priority, 5u);
+}
+
+// PROTOCOL.md §4.3, §4.4, §6.2: a final task's RESULT_REPLY carries its outcome.
+TEST(GoldenVectors, ResultReplyCarriesTheOutcome) {
+  const Json& task = vector_named("result_reply_timed_out").at("body").at("task");
+  const auto m = decoded<msg::TaskReply>("result_reply_timed_out");
+  EXPECT_EQ(m.task.id, task.at("id").get<std::uint64_t>());
+  EXPECT_EQ(msg::state_name(m.task.state), task.at("state").get<std::string>());
+  EXPECT_EQ(m.task.worker, task.at("worker").get<std::string>());
+  EXPECT_EQ(m.task.attempts, task.at("attempts").get<std::uint32_t>());
+  ASSERT_TRUE(m.task.outcome.has_value());
+  const Json& o = task.at("outcome");
+  EXPECT_FALSE(m.task.outcome->exit_code.has_value());
+  EXPECT_EQ(m.task.outcome->signal, o.at("signal").get<int>());
+  EXPECT_TRUE(m.task.outcome->timed_out);
+  EXPECT_FALSE(m.task.outcome->succeeded());
+  EXPECT_EQ(m.task.outcome->stdout_tail, bin_of(o.at("stdout")));
+  EXPECT_EQ(m.task.outcome->stderr_tail, bin_of(o.at("stderr")));
+  EXPECT_EQ(m.task.outcome->stdout_bytes, o.at("stdout_bytes").get<std::uint64_t>());
+  EXPECT_EQ(m.task.outcome->max_rss_kb, o.at("max_rss_kb").get<std::uint64_t>());
+}
+
+// PROTOCOL.md §6.2: success is exit code 0, not timed out, no error.
+TEST(GoldenVectors, SuccessIsExitZeroWithoutTimeoutOrError) {
+  EXPECT_TRUE(decoded<msg::TaskReply>("result_reply_succeeded").task.outcome->succeeded());
+  EXPECT_FALSE(decoded<msg::TaskReply>("result_reply_spawn_error").task.outcome->succeeded());
+  EXPECT_FALSE(decoded<msg::Done>("done_exit_nonzero").outcome.succeeded());
+  EXPECT_FALSE(decoded<msg::TaskReply>("result_reply_still_running").task.outcome.has_value());
+}
+
+// PROTOCOL.md §5.1, §7.4: READY after a reconnect lists the attempts it holds.
+TEST(GoldenVectors, ReadyListsRunningAttempts) {
+  const Json& body = vector_named("ready_reconnect").at("body");
+  const auto m = decoded<msg::Ready>("ready_reconnect");
+  EXPECT_EQ(m.worker_id, body.at("worker_id").get<std::string>());
+  EXPECT_EQ(m.slots, body.at("slots").get<std::uint32_t>());
+  EXPECT_EQ(m.credit, body.at("credit").get<std::uint32_t>());
+  EXPECT_EQ(m.labels, body.at("labels").get<std::vector<std::string>>());
+  ASSERT_EQ(m.running.size(), body.at("running").size());
+  for (std::size_t i = 0; i < m.running.size(); ++i) {
+    EXPECT_EQ(m.running[i].task_id, body.at("running")[i].at("task_id").get<std::uint64_t>());
+    EXPECT_EQ(m.running[i].attempt, body.at("running")[i].at("attempt").get<std::uint32_t>());
+  }
+}
+
+// PROTOCOL.md §5.3: TASK carries the attempt number and the spec.
+TEST(GoldenVectors, TaskCarriesAttemptAndSpec) {
+  const Json& body = vector_named("task_full").at("body");
+  const auto m = decoded<msg::TaskAssignment>("task_full");
+  EXPECT_EQ(m.task_id, body.at("task_id").get<std::uint64_t>());
+  EXPECT_EQ(m.attempt, body.at("attempt").get<std::uint32_t>());
+  EXPECT_EQ(m.spec.argv, body.at("spec").at("argv").get<std::vector<std::string>>());
+  EXPECT_EQ(m.spec.stdin_data, bin_of(body.at("spec").at("stdin")));
+}
+
+// PROTOCOL.md §5.5: DONE without credit returns 1 credit.
+TEST(GoldenVectors, DoneWithoutCreditReturnsOne) {
+  EXPECT_EQ(decoded<msg::Done>("done_minimal").credit, 1u);
+  EXPECT_EQ(decoded<msg::Done>("done_spawn_error").credit, 0u);
+}
+
+// PROTOCOL.md §9: ERROR carries the catalogue's number and name.
+TEST(GoldenVectors, ErrorCarriesCodeAndName) {
+  const Json& body = vector_named("error_unsupported_version").at("body");
+  const auto m = decoded<msg::ErrorReply>("error_unsupported_version");
+  EXPECT_EQ(m.req, 0u);
+  EXPECT_EQ(static_cast<std::uint64_t>(m.code), body.at("code").get<std::uint64_t>());
+  EXPECT_EQ(error_name(m.code), body.at("name").get<std::string>());
+  EXPECT_EQ(m.message, body.at("message").get<std::string>());
+}
+
+// PROTOCOL.md §9: the catalogue table lists exactly the codes and names of
+// common/error_code.hpp.
+TEST(ErrorCatalogue, ProtocolMdTableMatchesTheCode) {
+  const std::string spec = read_text(std::string(ZFLEET_SOURCE_DIR) + "/schemas/PROTOCOL.md");
+  ASSERT_FALSE(spec.empty());
+  for (std::uint64_t n = 1; n < 64; ++n) {
+    const auto code = error_code_from_number(n);
+    const std::string prefix = "| " + std::to_string(n) + " | ";
+    if (!code) {
+      EXPECT_EQ(spec.find(prefix), std::string::npos) << "PROTOCOL.md lists unknown code " << n;
+      continue;
+    }
+    const std::string row = prefix + "`" + std::string(error_name(*code)) + "`";
+    EXPECT_NE(spec.find(row), std::string::npos) << "PROTOCOL.md lacks the row " << row;
+  }
+}
+
+}  // namespace
+}  // namespace zfleet
