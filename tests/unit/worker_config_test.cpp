@@ -1,0 +1,105 @@
+// Worker configuration: flags, environment variables and validation.
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "worker/worker_config.hpp"
+
+namespace zfleet::worker {
+namespace {
+
+ParsedConfig parse(std::vector<const char*> args) {
+  args.insert(args.begin(), "zfleet-worker");
+  return parse_worker_config(static_cast<int>(args.size()), args.data());
+}
+
+TEST(WorkerConfig, DefaultsFormALocalWorker) {
+  const auto parsed = parse({});
+  ASSERT_TRUE(parsed.config.has_value());
+  const auto& c = *parsed.config;
+  EXPECT_EQ(c.broker, "tcp://127.0.0.1:5556");
+  EXPECT_GE(c.slots, 1U);
+  EXPECT_TRUE(valid_worker_id(c.id));
+  EXPECT_EQ(c.heartbeat_ms, 1000U);
+  EXPECT_EQ(c.grace_ms, 5000U);
+  EXPECT_EQ(c.drain_timeout_ms, 30000U);
+  EXPECT_NE(c.work_dir.find(c.id), std::string::npos);
+}
+
+TEST(WorkerConfig, ReadsFlags) {
+  const auto parsed = parse({"--broker",
+                             "tcp://10.0.0.1:7000",
+                             "--slots",
+                             "8",
+                             "--id",
+                             "w-1",
+                             "--label",
+                             "gpu",
+                             "--label",
+                             "big",
+                             "--heartbeat-ms",
+                             "250",
+                             "--default-timeout-ms",
+                             "60000",
+                             "--grace-ms",
+                             "100",
+                             "--drain-timeout-ms",
+                             "5",
+                             "--work-dir",
+                             "/tmp/x"});
+  ASSERT_TRUE(parsed.config.has_value());
+  const auto& c = *parsed.config;
+  EXPECT_EQ(c.broker, "tcp://10.0.0.1:7000");
+  EXPECT_EQ(c.slots, 8U);
+  EXPECT_EQ(c.id, "w-1");
+  EXPECT_EQ(c.labels, (std::vector<std::string>{"gpu", "big"}));
+  EXPECT_EQ(c.heartbeat_ms, 250U);
+  EXPECT_EQ(c.default_timeout_ms, 60000U);
+  EXPECT_EQ(c.grace_ms, 100U);
+  EXPECT_EQ(c.drain_timeout_ms, 5U);
+  EXPECT_EQ(c.work_dir, "/tmp/x");
+}
+
+TEST(WorkerConfig, ReadsEnvironmentVariables) {
+  ::setenv("ZFLEET_WORKER_SLOTS", "3", 1);
+  ::setenv("ZFLEET_WORKER_ID", "from-env", 1);
+  const auto parsed = parse({});
+  ::unsetenv("ZFLEET_WORKER_SLOTS");
+  ::unsetenv("ZFLEET_WORKER_ID");
+  ASSERT_TRUE(parsed.config.has_value());
+  EXPECT_EQ(parsed.config->slots, 3U);
+  EXPECT_EQ(parsed.config->id, "from-env");
+}
+
+TEST(WorkerConfig, ReadsAConfigFileThatFlagsOverride) {
+  const std::string path = ::testing::TempDir() + "zfleet-worker-config-test.toml";
+  std::ofstream(path) << "slots = 5\nid = \"from-file\"\nlabel = [\"a\", \"b\"]\n";
+  const auto parsed = parse({"--config", path.c_str(), "--id", "from-flag"});
+  std::remove(path.c_str());
+  ASSERT_TRUE(parsed.config.has_value());
+  EXPECT_EQ(parsed.config->slots, 5U);
+  EXPECT_EQ(parsed.config->id, "from-flag");
+  EXPECT_EQ(parsed.config->labels, (std::vector<std::string>{"a", "b"}));
+}
+
+TEST(WorkerConfig, RejectsBadValues) {
+  EXPECT_FALSE(parse({"--slots", "0"}).config.has_value());
+  EXPECT_FALSE(parse({"--id", "has space"}).config.has_value());
+  EXPECT_FALSE(parse({"--heartbeat-ms", "1"}).config.has_value());
+  EXPECT_FALSE(parse({"--no-such-flag"}).config.has_value());
+  EXPECT_NE(parse({"--slots", "0"}).exit_code, 0);
+}
+
+TEST(WorkerConfig, DefaultIdIsAValidName) {
+  EXPECT_EQ(default_worker_id("host.example", 42), "host.example-42");
+  EXPECT_EQ(default_worker_id("we ird/host", 7), "we-ird-host-7");
+  const std::string long_id = default_worker_id(std::string(200, 'h'), 123456);
+  EXPECT_TRUE(valid_worker_id(long_id));
+  EXPECT_EQ(long_id.substr(long_id.size() - 7), "-123456");
+}
+
+}  // namespace
+}  // namespace zfleet::worker

@@ -1,0 +1,78 @@
+// ChildProcess owns one spawned task process and its process group (the child
+// calls setsid(), so its pid is also its group id). Spawning uses
+// Boost.Process v1 with vfork; the bp::child is detached at once and the pid
+// is owned here instead. Exit is seen through a pidfd (or, on old kernels, a
+// SIGCHLD the caller forwards to try_reap()). Reaping first peeks at the exit
+// without reaping, kills whatever is left of the group while the zombie
+// leader still pins the group id, then reaps with wait4() for the rusage.
+// The destructor kills the group and reaps: no zombie or stray is leaked.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "worker/unique_fd.hpp"
+
+namespace zfleet::worker {
+
+// Everything the child needs, prepared before the vfork.
+struct SpawnRequest {
+  std::string program;                             // a path (contains '/'); see resolve_program()
+  const std::vector<std::string>* argv = nullptr;  // argv[0] included
+  char** envp = nullptr;                           // NULL-terminated
+  const char* cwd = nullptr;                       // nullptr: the worker's own
+  int stdin_fd = -1;
+  int stdout_fd = -1;
+  int stderr_fd = -1;
+};
+
+struct ExitStatus {
+  std::optional<int> exit_code;
+  std::optional<int> signal;
+  std::uint64_t user_cpu_ms = 0;
+  std::uint64_t sys_cpu_ms = 0;
+  std::uint64_t max_rss_kb = 0;
+};
+
+class ChildProcess {
+ public:
+  // Spawns the child; on failure returns nullopt with `error` saying why.
+  static std::optional<ChildProcess> spawn(const SpawnRequest& request, std::string& error);
+
+  ChildProcess(ChildProcess&& other) noexcept;
+  ChildProcess& operator=(ChildProcess&& other) noexcept;
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+  ~ChildProcess();
+
+  pid_t pid() const { return pid_; }
+  // Readable once the child has exited; -1 without pidfd support.
+  int exit_fd() const { return pidfd_.get(); }
+  bool reaped() const { return pid_ <= 0; }
+
+  // Never blocks. Once the child has exited: kills the rest of its group,
+  // reaps it and returns how it ended; nullopt while it still runs.
+  std::optional<ExitStatus> try_reap();
+  // Signals the whole process group (the task and everything it started).
+  void signal_group(int signal) const;
+
+  // Whether this kernel offers pidfd_open (probed once).
+  static bool pidfd_supported();
+
+ private:
+  ChildProcess(pid_t pid, UniqueFd pidfd) : pid_(pid), pidfd_(std::move(pidfd)) {}
+  void kill_and_reap();
+
+  pid_t pid_ = -1;
+  UniqueFd pidfd_;
+};
+
+// Resolves argv[0] as execvp would: a name with a slash is used as is, any
+// other is looked up in the worker's PATH. Empty when not found.
+std::string resolve_program(const std::string& name);
+
+}  // namespace zfleet::worker

@@ -1,0 +1,100 @@
+// Reactor: the worker's single-threaded event loop and the only code that
+// touches the broker socket. Each turn it runs what is due (link timers, task
+// timeouts, drain deadline), moves finished results to the outbox and sends
+// what the link allows, then zmq::polls the DEALER socket, the signalfd and
+// every child fd until the next deadline. Decisions live in BrokerLink,
+// TaskRunner and ResultOutbox; this file wires them to the wire format.
+#pragma once
+
+#include <zmq.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/frames.hpp"
+#include "common/messages.hpp"
+#include "worker/broker_link.hpp"
+#include "worker/result_outbox.hpp"
+#include "worker/signal_source.hpp"
+#include "worker/task_environment.hpp"
+#include "worker/task_runner.hpp"
+#include "worker/work_area.hpp"
+#include "worker/worker_config.hpp"
+
+namespace zfleet::worker {
+
+// Counters of what the worker saw; logged at exit.
+struct WorkerCounters {
+  std::uint64_t tasks_started = 0;
+  std::uint64_t tasks_done = 0;
+  std::uint64_t tasks_failed = 0;  // could not be started
+  std::uint64_t tasks_rejected = 0;
+  std::uint64_t bad_messages = 0;  // malformed frames or bodies, wrong version
+  std::uint64_t unknown_commands = 0;
+  std::uint64_t duplicate_tasks = 0;
+  std::uint64_t reconnects = 0;
+};
+
+class Reactor {
+ public:
+  // Start-up: may throw std::runtime_error (work directory, signalfd).
+  Reactor(const WorkerConfig& config, const Clock& clock, SignalSource& signals);
+  ~Reactor();
+  Reactor(const Reactor&) = delete;
+  Reactor& operator=(const Reactor&) = delete;
+
+  // Runs until a shutdown completes; returns the process exit code.
+  int run();
+  const WorkerCounters& counters() const { return counters_; }
+
+ private:
+  void run_timers(TimePoint now);
+  void apply(const LinkStep& step);
+  void open_socket();
+  void close_socket();
+  bool send(std::string_view command, std::string_view body);
+  void send_ready();
+  void flush_results();
+  void collect_finished();
+  void poll_once(TimePoint now);
+  void receive_messages(TimePoint now);
+  void dispatch(const frames::Received& message, TimePoint now);
+  void on_task(std::string_view body);
+  void reply_invalid_task(const msgpack::object* root, const codec::DecodeError& error);
+  void on_signals(TimePoint now);
+  void begin_drain(TimePoint now);
+  bool shutdown_complete(TimePoint now);
+  void say_goodbye();
+  std::uint32_t free_credit() const;
+  std::uint32_t result_credit() const { return draining_ ? 0 : 1; }
+
+  WorkerConfig config_;
+  const Clock& clock_;
+  SignalSource& signals_;
+  WorkArea area_;
+  TaskEnvironment env_;
+  TaskRunner runner_;
+  ResultOutbox outbox_;
+  BrokerLink link_;
+  zmq::context_t context_;
+  std::optional<zmq::socket_t> socket_;
+  std::string hostname_;
+  WorkerCounters counters_;
+
+  bool draining_ = false;
+  bool stopping_ = false;  // running tasks were told to stop
+  TimePoint drain_deadline_{};
+  std::optional<TimePoint> give_up_at_;  // see shutdown_complete()
+  bool flush_blocked_ = false;           // the socket refused a result; wait for POLLOUT
+
+  // Reused every loop turn.
+  std::vector<zmq_pollitem_t> items_;
+  std::vector<zmq::message_t> parts_;
+  std::vector<FinishedAttempt> finished_;
+};
+
+}  // namespace zfleet::worker

@@ -1,0 +1,111 @@
+// Flag, environment and file parsing for zfleet-worker; see worker_config.hpp.
+#include "worker/worker_config.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+
+namespace zfleet::worker {
+
+namespace {
+
+bool name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '.' || c == ':' || c == '@';
+}
+
+std::string host_name() {
+  char buffer[256] = {};
+  if (::gethostname(buffer, sizeof buffer - 1) != 0) return "worker";
+  return buffer;
+}
+
+}  // namespace
+
+bool valid_worker_id(const std::string& id) {
+  return !id.empty() && id.size() <= proto::kMaxNameBytes &&
+         std::all_of(id.begin(), id.end(), name_char);
+}
+
+std::string default_worker_id(const std::string& hostname, long pid) {
+  const std::string suffix = "-" + std::to_string(pid);
+  std::string host = hostname.empty() ? "worker" : hostname;
+  std::replace_if(
+      host.begin(), host.end(), [](char c) { return !name_char(c); }, '-');
+  host.resize(std::min(host.size(), proto::kMaxNameBytes - suffix.size()));
+  return host + suffix;
+}
+
+ParsedConfig parse_worker_config(int argc, const char* const* argv) {
+  WorkerConfig c;
+  c.slots = std::clamp<std::uint32_t>(std::thread::hardware_concurrency(), 1, proto::kMaxSlots);
+  CLI::App app{"zfleet-worker: runs tasks from a zfleet broker in child processes"};
+  app.set_version_flag("--version", ZFLEET_VERSION);
+  app.set_config("--config", "", "read settings from an INI or TOML file")
+      ->envname("ZFLEET_WORKER_CONFIG");
+  auto env = [](const char* flag) { return std::string("ZFLEET_WORKER_") + flag; };
+  app.add_option("--broker", c.broker, "the broker's worker endpoint")
+      ->envname(env("BROKER"))
+      ->capture_default_str();
+  app.add_option("--slots", c.slots, "tasks run at once (default: number of cores)")
+      ->envname(env("SLOTS"))
+      ->check(CLI::Range(1U, proto::kMaxSlots))
+      ->capture_default_str();
+  app.add_option("--id", c.id, "worker id (default: <hostname>-<pid>)")->envname(env("ID"));
+  app.add_option("--label", c.labels, "a label the broker can match tasks on (repeatable)")
+      ->envname(env("LABEL"))
+      ->delimiter(',');
+  app.add_option("--heartbeat-ms", c.heartbeat_ms, "heartbeat interval until the broker sets one")
+      ->envname(env("HEARTBEAT_MS"))
+      ->check(CLI::Range(proto::kMinHeartbeatMs, proto::kMaxHeartbeatMs))
+      ->capture_default_str();
+  app.add_option("--default-timeout-ms", c.default_timeout_ms,
+                 "timeout of tasks that set none (0: none)")
+      ->envname(env("DEFAULT_TIMEOUT_MS"))
+      ->check(CLI::Range(std::uint64_t{0}, proto::kMaxTimeoutMs))
+      ->capture_default_str();
+  app.add_option("--grace-ms", c.grace_ms, "SIGTERM to SIGKILL delay for tasks that set none")
+      ->envname(env("GRACE_MS"))
+      ->check(CLI::Range(std::uint64_t{0}, proto::kMaxTimeoutMs))
+      ->capture_default_str();
+  app.add_option("--drain-timeout-ms", c.drain_timeout_ms,
+                 "on SIGTERM, how long running tasks may finish before they are stopped")
+      ->envname(env("DRAIN_TIMEOUT_MS"))
+      ->check(CLI::Range(std::uint64_t{0}, proto::kMaxTimeoutMs))
+      ->capture_default_str();
+  app.add_option("--work-dir", c.work_dir,
+                 "parent of the tasks' private directories (default: $TMPDIR/zfleet-worker/<id>)")
+      ->envname(env("WORK_DIR"));
+  app.add_option("--log-level", c.log_level, "trace, debug, info, warn, error, critical, off")
+      ->envname(env("LOG_LEVEL"))
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  try {
+    app.parse(argc, argv);
+    if (c.id.empty()) c.id = default_worker_id(host_name(), static_cast<long>(::getpid()));
+    if (!valid_worker_id(c.id)) {
+      throw CLI::ValidationError("--id", "must be 1-64 characters of [A-Za-z0-9._:@-]");
+    }
+    if (c.labels.size() > proto::kMaxLabels) {
+      throw CLI::ValidationError("--label", "at most " + std::to_string(proto::kMaxLabels));
+    }
+    for (const auto& label : c.labels) {
+      if (label.empty() || label.size() > proto::kMaxLabelBytes) {
+        throw CLI::ValidationError("--label", "labels are 1-128 bytes");
+      }
+    }
+  } catch (const CLI::ParseError& e) {
+    return {std::nullopt, app.exit(e)};
+  }
+  if (c.work_dir.empty()) {
+    const char* tmp = std::getenv("TMPDIR");
+    c.work_dir =
+        std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/zfleet-worker/" + c.id;
+  }
+  return {std::move(c), 0};
+}
+
+}  // namespace zfleet::worker
