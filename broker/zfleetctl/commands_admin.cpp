@@ -1,0 +1,151 @@
+// The fleet-wide admin subcommands: stats, workers, projects, set-limit and
+// ping. Each is one request; tables for people, JSON for scripts.
+#include <iomanip>
+#include <iostream>
+
+#include "broker/zfleetctl/command.hpp"
+#include "broker/zfleetctl/exit_code.hpp"
+#include "broker/zfleetctl/json_view.hpp"
+#include "broker/zfleetctl/table.hpp"
+#include "broker/zfleetctl/units.hpp"
+
+namespace zfleet::ctl {
+
+namespace {
+
+std::string join_labels(const std::vector<std::string>& labels) {
+  if (labels.empty()) return "-";
+  std::string out;
+  for (const auto& label : labels) {
+    if (!out.empty()) out += ",";
+    out += label;
+  }
+  return out;
+}
+
+int run_stats(Client& client, const GlobalOptions& global) {
+  auto reply = client.stats();
+  if (!reply) return report_error(reply.error(), global);
+  if (global.json) {
+    std::cout << dump_line(counters_json(reply.value())) << "\n";
+    return as_int(ExitCode::kOk);
+  }
+  Table table({{"COUNTER"}, {"VALUE", Align::kRight}});
+  for (const auto& [name, value] : reply.value())
+    table.add_row({name, std::to_string(value)});
+  std::cout << table.render();
+  return as_int(ExitCode::kOk);
+}
+
+int run_workers(Client& client, const GlobalOptions& global) {
+  auto reply = client.workers();
+  if (!reply) return report_error(reply.error(), global);
+  if (global.json) {
+    std::cout << dump_line(workers_json(reply.value())) << "\n";
+    return as_int(ExitCode::kOk);
+  }
+  Table table({{"ID"},
+               {"HOST"},
+               {"PID", Align::kRight},
+               {"SLOTS", Align::kRight},
+               {"BUSY", Align::kRight},
+               {"CREDIT", Align::kRight},
+               {"DONE", Align::kRight},
+               {"LABELS"},
+               {"IDLE", Align::kRight}});
+  for (const auto& w : reply.value()) {
+    // A draining worker takes no new tasks; marking its id says so without
+    // a column that is empty on every healthy fleet.
+    table.add_row({w.draining ? w.id + " (draining)" : w.id, w.hostname, std::to_string(w.pid),
+                   std::to_string(w.slots), std::to_string(w.busy), std::to_string(w.credit),
+                   std::to_string(w.tasks_done), join_labels(w.labels),
+                   format_duration_ms(w.idle_ms)});
+  }
+  std::cout << table.render();
+  return as_int(ExitCode::kOk);
+}
+
+int run_projects(Client& client, const GlobalOptions& global) {
+  auto reply = client.projects();
+  if (!reply) return report_error(reply.error(), global);
+  if (global.json) {
+    std::cout << dump_line(projects_json(reply.value())) << "\n";
+    return as_int(ExitCode::kOk);
+  }
+  Table table({{"PROJECT"},
+               {"LIMIT", Align::kRight},
+               {"QUEUED", Align::kRight},
+               {"RUNNING", Align::kRight},
+               {"PEAK", Align::kRight},
+               {"SUCCEEDED", Align::kRight},
+               {"FAILED", Align::kRight}});
+  for (const auto& p : reply.value()) {
+    table.add_row({p.name, p.limit == 0 ? "-" : std::to_string(p.limit), std::to_string(p.queued),
+                   std::to_string(p.running), std::to_string(p.peak_running),
+                   std::to_string(p.succeeded), std::to_string(p.failed)});
+  }
+  std::cout << table.render();
+  return as_int(ExitCode::kOk);
+}
+
+struct LimitOptions {
+  std::string project;
+  std::uint32_t limit = 0;
+};
+
+int run_set_limit(Client& client, const GlobalOptions& global, const LimitOptions& options) {
+  auto reply = client.set_limit(options.project, options.limit);
+  if (!reply) return report_error(reply.error(), global);
+  if (global.json) {
+    std::cout << dump_line({{"project", options.project}, {"limit", options.limit}}) << "\n";
+  } else {
+    std::cout << "project " << options.project << ": limit "
+              << (options.limit == 0 ? std::string("unlimited") : std::to_string(options.limit))
+              << "\n";
+  }
+  return as_int(ExitCode::kOk);
+}
+
+int run_ping(Client& client, const GlobalOptions& global) {
+  const auto sent = std::chrono::steady_clock::now();
+  auto reply = client.ping();
+  const auto round_trip = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - sent);
+  if (!reply) return report_error(reply.error(), global);
+  const msg::PongReply& pong = reply.value();
+  if (global.json) {
+    std::cout << dump_line(pong_json(pong, round_trip)) << "\n";
+  } else {
+    const double rtt_ms = static_cast<double>(round_trip.count()) / 1000.0;
+    std::cout << "pong from " << global.broker << ": version " << pong.version << ", uptime "
+              << format_duration_ms(pong.uptime_ms) << ", round trip " << std::fixed
+              << std::setprecision(2) << rtt_ms << " ms\n";
+  }
+  return as_int(ExitCode::kOk);
+}
+
+}  // namespace
+
+std::vector<Command> add_admin_commands(CLI::App& app, const GlobalOptions& global) {
+  std::vector<Command> commands;
+  commands.push_back({app.add_subcommand("stats", "Show the broker's counters"),
+                      [&global](Client& c) { return run_stats(c, global); }});
+  commands.push_back({app.add_subcommand("workers", "List connected workers"),
+                      [&global](Client& c) { return run_workers(c, global); }});
+  commands.push_back({app.add_subcommand("projects", "List projects with limits and counts"),
+                      [&global](Client& c) { return run_projects(c, global); }});
+
+  auto limit = std::make_shared<LimitOptions>();
+  CLI::App* set_limit =
+      app.add_subcommand("set-limit", "Set a project's concurrency limit (0: unlimited)");
+  set_limit->add_option("project", limit->project, "Project name")->required();
+  set_limit->add_option("limit", limit->limit, "Tasks of the project running at once")->required();
+  commands.push_back(
+      {set_limit, [limit, &global](Client& c) { return run_set_limit(c, global, *limit); }});
+
+  commands.push_back({app.add_subcommand("ping", "Check the broker answers; show its version"),
+                      [&global](Client& c) { return run_ping(c, global); }});
+  return commands;
+}
+
+}  // namespace zfleet::ctl

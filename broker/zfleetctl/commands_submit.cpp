@@ -1,0 +1,161 @@
+// The `submit` subcommand: one task from flags and argv, or many from a
+// JSON-lines file (submit_batch.cpp); with --wait, the task's result decides
+// the exit status.
+#include <iostream>
+
+#include "broker/zfleetctl/command.hpp"
+#include "broker/zfleetctl/exit_code.hpp"
+#include "broker/zfleetctl/json_view.hpp"
+#include "broker/zfleetctl/result_wait.hpp"
+#include "broker/zfleetctl/spec_flags.hpp"
+#include "broker/zfleetctl/submit_batch.hpp"
+#include "broker/zfleetctl/task_report.hpp"
+
+namespace zfleet::ctl {
+
+namespace {
+
+struct SubmitOptions {
+  SpecFlags spec;
+  std::string stdin_file;
+  std::string file;
+  std::size_t window = 256;
+  bool wait = false;
+  std::uint64_t wait_ms = 0;  // 0: no limit
+};
+
+void write_all(std::ostream& out, const std::string& data) {
+  out << data;
+  if (!data.empty() && data.back() != '\n') out << '\n';
+  out.flush();
+}
+
+// Prints the outcome the way running the task in this shell would have:
+// its output on our stdout and stderr, then its status as our exit status.
+int report_waited(const msg::TaskView& task, const GlobalOptions& global) {
+  if (global.json) {
+    std::cout << dump_line(task_json(task)) << "\n";
+  } else if (!msg::is_final(task.state)) {
+    std::cerr << "zfleetctl: task " << task.id << " is still " << msg::state_name(task.state)
+              << "\n";
+  } else {
+    if (task.outcome) {
+      write_all(std::cout, task.outcome->stdout_tail);
+      write_all(std::cerr, task.outcome->stderr_tail);
+    }
+    std::cerr << "zfleetctl: " << status_line(task) << "\n";
+  }
+  return task_exit_status(task);
+}
+
+int submit_one(Client& client, const GlobalOptions& global, const SubmitOptions& options) {
+  std::string stdin_data;
+  if (!options.stdin_file.empty()) {
+    if (auto error = read_input_file(options.stdin_file, proto::kMaxStdinBytes, stdin_data)) {
+      std::cerr << "zfleetctl: --stdin-file " << *error << "\n";
+      return as_int(ExitCode::kUsage);
+    }
+  }
+  msg::TaskSpec spec;
+  if (auto error = build_spec(options.spec, std::move(stdin_data), spec)) {
+    std::cerr << "zfleetctl: " << *error << "\n";
+    return as_int(ExitCode::kUsage);
+  }
+  auto submitted = client.submit(spec);
+  if (!submitted) return report_error(submitted.error(), global);
+  const std::uint64_t id = submitted.value();
+  if (!options.wait) {
+    if (global.json) {
+      std::cout << dump_line({{"id", id}}) << "\n";
+    } else {
+      std::cout << id << "\n";
+    }
+    return as_int(ExitCode::kOk);
+  }
+  std::optional<Millis> limit;
+  if (options.wait_ms > 0) limit = Millis{static_cast<Millis::rep>(options.wait_ms)};
+  auto result = wait_for_result(client, id, limit);
+  if (!result) {
+    std::cerr << "zfleetctl: submitted task " << id << "\n";
+    return report_error(result.error(), global);
+  }
+  return report_waited(result.value(), global);
+}
+
+int submit_file(Client& client, const GlobalOptions& global, const SubmitOptions& options) {
+  if (!options.spec.argv.empty()) {
+    std::cerr << "zfleetctl: give either --file or a command line, not both\n";
+    return as_int(ExitCode::kUsage);
+  }
+  std::string stdin_data;
+  if (!options.stdin_file.empty()) {
+    if (options.stdin_file == "-" && options.file == "-") {
+      std::cerr << "zfleetctl: --file - and --stdin-file - cannot both read standard input\n";
+      return as_int(ExitCode::kUsage);
+    }
+    if (auto error = read_input_file(options.stdin_file, proto::kMaxStdinBytes, stdin_data)) {
+      std::cerr << "zfleetctl: --stdin-file " << *error << "\n";
+      return as_int(ExitCode::kUsage);
+    }
+  }
+  msg::TaskSpec defaults;
+  if (auto error = apply_flags(options.spec, std::move(stdin_data), defaults)) {
+    std::cerr << "zfleetctl: " << *error << "\n";
+    return as_int(ExitCode::kUsage);
+  }
+  BatchOptions batch{options.file, options.window, options.wait, std::nullopt};
+  if (options.wait_ms > 0) batch.wait_limit = Millis{static_cast<Millis::rep>(options.wait_ms)};
+  return submit_batch(client, global, batch, defaults);
+}
+
+}  // namespace
+
+std::vector<Command> add_submit_commands(CLI::App& app, const GlobalOptions& global) {
+  auto options = std::make_shared<SubmitOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "submit", "Submit a task (argv after --) or many (--file), optionally waiting for results");
+  SpecFlags& spec = options->spec;
+  sub->add_option("--project", spec.project, "Project the task counts against")
+      ->capture_default_str();
+  sub->add_option("--priority", spec.priority, "0 (lowest) to 10 (highest)")
+      ->check(CLI::Range(proto::kMinPriority, proto::kMaxPriority))
+      ->capture_default_str();
+  // One value per --env, so "--env A=1 -- argv" keeps its "--" and argv.
+  sub->add_option("--env", spec.env, "K=V added to the task's environment (repeatable)")
+      ->allow_extra_args(false);
+  sub->add_option("--cwd", spec.cwd, "Working directory inside the worker's sandbox");
+  sub->add_option("--timeout-ms", spec.timeout_ms,
+                  "Task run-time limit in ms, 0: the worker's default (the global request "
+                  "timeout goes before the subcommand)");
+  sub->add_option("--grace-ms", spec.grace_ms,
+                  "SIGTERM to SIGKILL delay in ms, 0: the worker's default");
+  sub->add_option("--stdin-file", options->stdin_file,
+                  "File whose bytes are the task's stdin ('-': ours)");
+  sub->add_option("--output-cap", spec.output_cap, "Bytes of stdout and of stderr kept (the tail)")
+      ->check(CLI::Range(std::uint64_t{0}, proto::kMaxOutputCapBytes))
+      ->capture_default_str();
+  sub->add_option(
+      "--file", options->file,
+      "JSON-lines file of tasks ('-': stdin); the flags above are each line's defaults");
+  sub->add_option("--window", options->window, "Submissions in flight at once with --file")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100'000}))
+      ->capture_default_str();
+  sub->add_flag("--wait", options->wait, "Wait for the result(s) and exit with the task's status");
+  sub->add_option("--wait-ms", options->wait_ms,
+                  "Give up waiting after this many ms (implies --wait; 0: never)")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("argv", spec.argv, "The command to run (put it after --)");
+
+  Action run = [options, &global](Client& client) {
+    options->wait = options->wait || options->wait_ms > 0;
+    if (!options->file.empty()) return submit_file(client, global, *options);
+    if (options->spec.argv.empty()) {
+      std::cerr << "zfleetctl: submit needs a command (zfleetctl submit -- ARGV...) or --file\n";
+      return as_int(ExitCode::kUsage);
+    }
+    return submit_one(client, global, *options);
+  };
+  return {Command{sub, std::move(run)}};
+}
+
+}  // namespace zfleet::ctl

@@ -1,0 +1,121 @@
+// Protocol views -> --json objects; see json_view.hpp.
+#include "broker/zfleetctl/json_view.hpp"
+
+namespace zfleet::ctl {
+
+namespace {
+
+using json = Json;
+
+json optional_int(const std::optional<int>& value) {
+  return value ? json(*value) : json(nullptr);
+}
+
+json optional_string(const std::string& value) {
+  return value.empty() ? json(nullptr) : json(value);
+}
+
+json timestamp(std::int64_t unix_ms) {
+  return unix_ms == 0 ? json(nullptr) : json(unix_ms);
+}
+
+}  // namespace
+
+json outcome_json(const msg::Outcome& o) {
+  return json{
+      {"exit_code", optional_int(o.exit_code)},
+      {"signal", optional_int(o.signal)},
+      {"timed_out", o.timed_out},
+      {"error", optional_string(o.error)},
+      {"succeeded", o.succeeded()},
+      {"stdout", o.stdout_tail},
+      {"stderr", o.stderr_tail},
+      {"stdout_bytes", o.stdout_bytes},
+      {"stderr_bytes", o.stderr_bytes},
+      {"started_at_ms", timestamp(o.started_at_ms)},
+      {"finished_at_ms", timestamp(o.finished_at_ms)},
+      {"user_cpu_ms", o.user_cpu_ms},
+      {"sys_cpu_ms", o.sys_cpu_ms},
+      {"max_rss_kb", o.max_rss_kb},
+  };
+}
+
+json task_json(const msg::TaskView& t) {
+  return json{
+      {"id", t.id},
+      {"type", t.type},
+      {"project", t.project},
+      {"priority", t.priority},
+      {"state", std::string(msg::state_name(t.state))},
+      {"final", msg::is_final(t.state)},
+      {"attempts", t.attempts},
+      {"worker", optional_string(t.worker)},
+      {"submitted_at_ms", timestamp(t.submitted_at_ms)},
+      {"started_at_ms", timestamp(t.started_at_ms)},
+      {"finished_at_ms", timestamp(t.finished_at_ms)},
+      {"outcome", t.outcome ? outcome_json(*t.outcome) : json(nullptr)},
+  };
+}
+
+json worker_json(const msg::WorkerView& w) {
+  return json{
+      {"id", w.id},
+      {"hostname", w.hostname},
+      {"pid", w.pid},
+      {"slots", w.slots},
+      {"busy", w.busy},
+      {"credit", w.credit},
+      {"labels", w.labels},
+      {"tasks_done", w.tasks_done},
+      {"connected_ms", w.connected_ms},
+      {"idle_ms", w.idle_ms},
+      {"draining", w.draining},
+  };
+}
+
+json workers_json(const std::vector<msg::WorkerView>& workers) {
+  json out = json::array();
+  for (const auto& w : workers)
+    out.push_back(worker_json(w));
+  return out;
+}
+
+json project_json(const msg::ProjectView& p) {
+  return json{
+      {"name", p.name},
+      {"limit", p.limit},
+      {"queued", p.queued},
+      {"running", p.running},
+      {"peak_running", p.peak_running},
+      {"succeeded", p.succeeded},
+      {"failed", p.failed},
+  };
+}
+
+json projects_json(const std::vector<msg::ProjectView>& projects) {
+  json out = json::array();
+  for (const auto& p : projects)
+    out.push_back(project_json(p));
+  return out;
+}
+
+json counters_json(const msg::Counters& counters) {
+  json out = json::object();
+  for (const auto& [name, value] : counters)
+    out[name] = value;
+  return out;
+}
+
+json pong_json(const msg::PongReply& pong, std::chrono::microseconds round_trip) {
+  return json{
+      {"version", pong.version},
+      {"uptime_ms", pong.uptime_ms},
+      {"rtt_ms", static_cast<double>(round_trip.count()) / 1000.0},
+  };
+}
+
+std::string dump_line(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace zfleet::ctl

@@ -1,0 +1,83 @@
+// Flags of a single `submit` -> msg::TaskSpec; see spec_flags.hpp.
+#include "broker/zfleetctl/spec_flags.hpp"
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+
+namespace zfleet::ctl {
+
+std::optional<std::string> parse_env_assignment(std::string_view text,
+                                                std::pair<std::string, std::string>& out) {
+  const std::size_t eq = text.find('=');
+  if (eq == std::string_view::npos || eq == 0) {
+    return "--env expects NAME=VALUE, got '" + std::string(text) + "'";
+  }
+  out = {std::string(text.substr(0, eq)), std::string(text.substr(eq + 1))};
+  return std::nullopt;
+}
+
+std::optional<std::string> apply_flags(const SpecFlags& flags, std::string stdin_data,
+                                       msg::TaskSpec& out) {
+  msg::TaskSpec spec;
+  spec.project = flags.project;
+  spec.priority = flags.priority;
+  spec.argv = flags.argv;
+  spec.cwd = flags.cwd;
+  spec.timeout_ms = flags.timeout_ms;
+  spec.grace_ms = flags.grace_ms;
+  spec.output_cap = flags.output_cap;
+  spec.stdin_data = std::move(stdin_data);
+  for (const auto& assignment : flags.env) {
+    std::pair<std::string, std::string> pair;
+    if (auto error = parse_env_assignment(assignment, pair)) return error;
+    spec.env.push_back(std::move(pair));
+  }
+  if (spec.output_cap > proto::kMaxOutputCapBytes) {
+    return "--output-cap must be at most " + std::to_string(proto::kMaxOutputCapBytes);
+  }
+  if (spec.timeout_ms > proto::kMaxTimeoutMs || spec.grace_ms > proto::kMaxTimeoutMs) {
+    return "--timeout-ms and --grace-ms must be at most " + std::to_string(proto::kMaxTimeoutMs);
+  }
+  out = std::move(spec);
+  return std::nullopt;
+}
+
+std::optional<std::string> build_spec(const SpecFlags& flags, std::string stdin_data,
+                                      msg::TaskSpec& out) {
+  msg::TaskSpec spec;
+  if (auto error = apply_flags(flags, std::move(stdin_data), spec)) return error;
+  if (auto error = msg::validate(spec)) return error->message;
+  out = std::move(spec);
+  return std::nullopt;
+}
+
+std::optional<std::string> read_bounded(std::istream& in, std::size_t max_bytes, std::string& out) {
+  std::string data;
+  std::array<char, 64 * 1024> buffer{};
+  while (in.read(buffer.data(), buffer.size()) || in.gcount() > 0) {
+    data.append(buffer.data(), static_cast<std::size_t>(in.gcount()));
+    if (data.size() > max_bytes) {
+      return "input is larger than " + std::to_string(max_bytes) + " bytes";
+    }
+  }
+  if (in.bad()) return std::string("read error");
+  out = std::move(data);
+  return std::nullopt;
+}
+
+std::optional<std::string> read_input_file(const std::string& path, std::size_t max_bytes,
+                                           std::string& out) {
+  if (path == "-") {
+    if (auto error = read_bounded(std::cin, max_bytes, out)) return "standard input: " + *error;
+    return std::nullopt;
+  }
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return path + ": " + std::strerror(errno);
+  if (auto error = read_bounded(file, max_bytes, out)) return path + ": " + *error;
+  return std::nullopt;
+}
+
+}  // namespace zfleet::ctl

@@ -1,0 +1,51 @@
+// The single-task form of `submit`: the values its flags collect and how they
+// become a msg::TaskSpec. Kept apart from the CLI11 wiring so the checks
+// (K=V syntax, size limits, msg::validate) are testable.
+#pragma once
+
+#include <cstdint>
+#include <istream>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/messages.hpp"
+
+namespace zfleet::ctl {
+
+struct SpecFlags {
+  std::string project = std::string(proto::kDefaultProject);
+  std::uint32_t priority = proto::kDefaultPriority;
+  std::vector<std::string> env;  // "K=V" each, in the order given
+  std::string cwd;
+  std::uint64_t timeout_ms = 0;  // 0: the worker's default
+  std::uint64_t grace_ms = 0;    // 0: the worker's default
+  std::uint64_t output_cap = proto::kDefaultOutputCapBytes;
+  std::vector<std::string> argv;
+};
+
+// Splits "K=V" at the first '='; the value may be empty or contain '='.
+std::optional<std::string> parse_env_assignment(std::string_view text,
+                                                std::pair<std::string, std::string>& out);
+
+// Copies the flags into `out` and checks their limits, but not the spec as a
+// whole: `submit --file` uses the result as the defaults of every line,
+// before any line has supplied an argv. `stdin_data` is what --stdin-file read.
+std::optional<std::string> apply_flags(const SpecFlags& flags, std::string stdin_data,
+                                       msg::TaskSpec& out);
+
+// apply_flags() then msg::validate(): a complete single task.
+std::optional<std::string> build_spec(const SpecFlags& flags, std::string stdin_data,
+                                      msg::TaskSpec& out);
+
+// Reads all of `in`, refusing more than `max_bytes` (the protocol's limit on
+// a task's stdin) rather than reading an unbounded stream into memory.
+std::optional<std::string> read_bounded(std::istream& in, std::size_t max_bytes, std::string& out);
+
+// read_bounded() on a file, or on standard input for "-".
+std::optional<std::string> read_input_file(const std::string& path, std::size_t max_bytes,
+                                           std::string& out);
+
+}  // namespace zfleet::ctl

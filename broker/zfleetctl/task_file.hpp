@@ -1,0 +1,45 @@
+// Task files for `submit --file`: JSON lines, one task object per line:
+//   {"argv": [...], "project": "p", "priority": 5, "env": {"K": "V"},
+//    "cwd": "/dir", "stdin": "text", "timeout_ms": 0, "grace_ms": 0,
+//    "output_cap": 65536}
+// Only "argv" is required; a key a line leaves out takes its value from
+// `defaults` (the flags given with --file), a key it sets replaces that value
+// whole ("env" included). Unknown keys are errors, so a misspelt field is
+// caught instead of silently falling back to a default. Every task is also
+// checked with msg::validate(), so the broker sees only specs it accepts.
+#pragma once
+
+#include <cstddef>
+#include <istream>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/messages.hpp"
+
+namespace zfleet::ctl {
+
+// Parses one line into `out`; returns why it is not a task otherwise.
+std::optional<std::string> parse_task_line(std::string_view text, const msg::TaskSpec& defaults,
+                                           msg::TaskSpec& out);
+
+struct NumberedTask {
+  std::size_t line = 0;  // 1-based
+  msg::TaskSpec spec;
+};
+
+struct LineError {
+  std::size_t line = 0;
+  std::string message;
+};
+
+struct TaskFile {
+  std::vector<NumberedTask> tasks;
+  std::vector<LineError> errors;
+};
+
+// Reads every line of `in`; blank lines are skipped without an error.
+TaskFile read_task_file(std::istream& in, const msg::TaskSpec& defaults);
+
+}  // namespace zfleet::ctl
