@@ -1,10 +1,24 @@
-// Broker core: message routing by command, dispatch, timers and the task
-// lifecycle transitions shared by client and worker handling.
+// Broker core: routing messages by command, the per-turn work (dispatch,
+// prune, commit) and timers.
 #include "broker/broker.hpp"
 
 #include <spdlog/spdlog.h>
 
 namespace zfleet::broker {
+
+namespace {
+
+// Finished tasks pruned per loop turn at most, so retention never stalls
+// dispatch behind a long delete.
+constexpr std::size_t kPruneBudget = 4096;
+
+std::uint64_t seed_of(std::uint64_t configured) {
+  if (configured != 0) return configured;
+  std::random_device device;
+  return (static_cast<std::uint64_t>(device()) << 32) ^ device();
+}
+
+}  // namespace
 
 Broker::Broker(BrokerSettings settings, const Clock& clock, TaskStore& store)
     : settings_(std::move(settings)),
@@ -12,10 +26,13 @@ Broker::Broker(BrokerSettings settings, const Clock& clock, TaskStore& store)
       store_(store),
       queue_(settings_.default_limit),
       workers_(settings_.heartbeat),
+      idempotency_(settings_.idempotency_window_ms),
+      rng_(seed_of(settings_.rng_seed)),
       started_at_(clock.now()),
       next_heartbeat_(clock.now() + settings_.heartbeat) {
   for (const auto& [project, limit] : settings_.limits)
     queue_.set_limit(project, limit);
+  recover();
 }
 
 void Broker::send(Peer peer, const std::string& identity, std::string_view command,
@@ -54,22 +71,24 @@ void Broker::on_client(const frames::Received& m) {
   if (c == cmd::kSubmit) return submit(m.identity, root);
   if (c == cmd::kStatus) return query(m.identity, root, false);
   if (c == cmd::kResult) return query(m.identity, root, true);
+  if (c == cmd::kCancel) return cancel(m.identity, root);
   if (c == cmd::kSetLimit) return set_limit(m.identity, root);
-  msg::Request request;
-  const bool simple =
-      c == cmd::kStats || c == cmd::kWorkers || c == cmd::kProjects || c == cmd::kPing;
+  if (c == cmd::kSetPolicy) return set_policy(m.identity, root);
+  if (c == cmd::kDlqList) return dlq_list(m.identity, root);
+  if (c == cmd::kDlqRetry) return dlq_retry(m.identity, root);
+  const bool simple = c == cmd::kStats || c == cmd::kWorkers || c == cmd::kProjects ||
+                      c == cmd::kPing || c == cmd::kDlqPurge;
   if (!simple) {
     ++stats_.unknown_commands;
     return reply_error(Peer::kClient, m.identity, msg::peek_req(root), ErrorCode::kUnknownCommand,
                        "unknown command '" + c.substr(0, proto::kMaxCommandBytes) + "'");
   }
-  if (auto e = msg::decode(root, request)) {
-    ++stats_.bad_bodies;
-    return reply_error(Peer::kClient, m.identity, 0, e->code, e->message);
-  }
+  msg::Request request;
+  if (!decode_or_reply(Peer::kClient, m.identity, root, request)) return;
   if (c == cmd::kStats) return reply_stats(m.identity, request.req);
   if (c == cmd::kWorkers) return reply_workers(m.identity, request.req);
   if (c == cmd::kProjects) return reply_projects(m.identity, request.req);
+  if (c == cmd::kDlqPurge) return dlq_purge(m.identity, request.req);
   msg::PongReply pong{request.req, ZFLEET_VERSION,
                       static_cast<std::uint64_t>((clock_.now() - started_at_).count())};
   send(Peer::kClient, m.identity, cmd::kPong, msg::encode(pong));
@@ -124,28 +143,9 @@ void Broker::on_worker(const frames::Received& m) {
 }
 
 void Broker::before_sleep() {
-  // Pair queued tasks with worker credit until one of them runs out.
-  while (queue_.queued() > 0) {
-    WorkerRecord* w = workers_.next_with_credit();
-    if (w == nullptr) break;
-    auto next = queue_.pop();
-    if (!next) break;  // everything queued belongs to projects at their limit
-    Task* task = store_.find(next->id);
-    if (task == nullptr || task->state != msg::TaskState::kQueued) {
-      queue_.release(next->project);  // no longer runnable (evicted or changed)
-      continue;
-    }
-    ++task->attempts;
-    task->state = msg::TaskState::kRunning;
-    task->worker_identity = w->identity;
-    task->worker_name = w->name;
-    task->started_at_ms = 0;
-    store_.saved(*task);
-    workers_.lease(*w, task->id);
-    ++stats_.tasks_dispatched;
-    send(Peer::kWorker, w->identity, proto::cmd::kTask,
-         msg::encode(msg::TaskAssignment{task->id, task->attempts, task->spec}), task->id);
-  }
+  dispatch();
+  prune(kPruneBudget);
+  store_.commit();
 }
 
 void Broker::on_timer() {
@@ -160,7 +160,9 @@ void Broker::on_timer() {
       send(Peer::kWorker, identity, proto::cmd::kHeartbeat, body);
     }
     next_heartbeat_ = now + settings_.heartbeat;
+    idempotency_.prune(clock_.wall_ms(), kPruneBudget);
   }
+  promote_due();
   while (!waiter_deadlines_.empty() && waiter_deadlines_.top().deadline <= now) {
     const Waiter expired = waiter_deadlines_.top();
     waiter_deadlines_.pop();
@@ -185,10 +187,15 @@ void Broker::on_timer() {
 }
 
 TimePoint Broker::next_deadline() const {
+  const TimePoint now = clock_.now();
   TimePoint next = next_heartbeat_;
   if (auto expiry = workers_.next_expiry(); expiry && *expiry < next) next = *expiry;
   if (!waiter_deadlines_.empty() && waiter_deadlines_.top().deadline < next) {
     next = waiter_deadlines_.top().deadline;
+  }
+  if (auto due = delays_.next_due_ms()) {
+    const TimePoint at = now + Millis{std::max<std::int64_t>(0, *due - clock_.wall_ms())};
+    if (at < next) next = at;
   }
   return next;
 }
@@ -197,62 +204,18 @@ void Broker::on_undeliverable(const Outgoing& out) {
   ++stats_.undeliverable;
   if (out.peer != Peer::kWorker || out.task_id == 0) return;
   // A TASK that never left: the worker is gone or flooded; requeue at once
-  // rather than waiting for its heartbeats to lapse.
+  // rather than waiting for its heartbeats to lapse. It never ran, so its
+  // attempt does not count against the retry budget.
   Task* task = store_.find(out.task_id);
   if (task == nullptr || task->state != msg::TaskState::kRunning ||
       task->worker_identity != out.identity) {
     return;
   }
   if (WorkerRecord* w = workers_.find(out.identity)) workers_.unlease(*w, task->id);
-  requeue(*task);
-}
-
-void Broker::requeue(Task& task) {
-  queue_.release(task.spec.project);
-  task.state = msg::TaskState::kQueued;
-  task.worker_identity.clear();
-  store_.saved(task);
-  queue_.push_front(task.spec.project, task.spec.priority, task.id);
+  queue_.release(task->spec.project);
+  ++task->retry_base;
+  enqueue(*task, true);
   ++stats_.tasks_requeued;
-}
-
-void Broker::lose_worker(const std::string& identity, std::string_view why) {
-  auto w = workers_.remove(identity);
-  if (!w) return;
-  spdlog::warn("worker {} ({}) lost: {}; requeueing {} task(s)", w->name, w->hostname, why,
-               w->leases.size());
-  for (std::uint64_t id : w->leases) {
-    Task* task = store_.find(id);
-    if (task != nullptr && task->state == msg::TaskState::kRunning &&
-        task->worker_identity == identity) {
-      requeue(*task);
-    }
-  }
-}
-
-void Broker::finish(Task& task, msg::Outcome outcome) {
-  const bool ok = outcome.succeeded();
-  queue_.release(task.spec.project);
-  queue_.record_outcome(task.spec.project, ok);
-  task.state = ok ? msg::TaskState::kSucceeded : msg::TaskState::kFailed;
-  task.worker_identity.clear();
-  if (outcome.started_at_ms != 0) task.started_at_ms = outcome.started_at_ms;
-  task.finished_at_ms = outcome.finished_at_ms != 0 ? outcome.finished_at_ms : clock_.wall_ms();
-  task.outcome = std::move(outcome);
-  store_.saved(task);
-  ++(ok ? stats_.tasks_succeeded : stats_.tasks_failed);
-  --unfinished_;
-  answer_waiters(task);
-  retain(task.id);
-}
-
-void Broker::retain(std::uint64_t finished_id) {
-  finished_order_.push_back(finished_id);
-  while (finished_order_.size() > settings_.result_retention) {
-    store_.erase(finished_order_.front());
-    finished_order_.pop_front();
-    ++stats_.results_evicted;
-  }
 }
 
 }  // namespace zfleet::broker

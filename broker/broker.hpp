@@ -1,13 +1,20 @@
 // Broker: the broker's state machine, free of sockets. The reactor hands it
 // each received message with the current time; it answers by appending to
-// its outbox, which the reactor sends after before_sleep(). It owns the task
-// lifecycle (queued -> running -> succeeded | failed, back to queued when a
-// worker is lost), dispatch by credit, heartbeats, result long-polls and the
-// counters behind STATS.
+// its outbox, which the reactor sends after before_sleep().
+//
+// It owns the task lifecycle:
+//   submit -> queued | scheduled (not_before_ms)
+//   queued -> running (dispatched as a new attempt to a worker with credit)
+//   running -> succeeded | failed | dead | cancelled, or back to queued /
+//              scheduled when the retry policy retries the attempt's ending
+//   scheduled -> queued when its moment comes
+// plus dispatch by credit, heartbeats, result long-polls, idempotency keys,
+// the dead-letter list, retention of finished tasks and STATS counters.
 //
 // Ordering rule: replies and dispatches produced in one loop turn leave only
-// after before_sleep(), which is where a durable store commits, so nothing is
-// acknowledged before it is recorded.
+// after before_sleep(), which commits the store (one transaction for the whole
+// turn). So nothing is acknowledged before it is durable, and a commit that
+// fails (JournalError) means none of that turn's replies may be sent.
 #pragma once
 
 #include <cstdint>
@@ -15,11 +22,16 @@
 #include <map>
 #include <optional>
 #include <queue>
+#include <random>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "broker/broker_stats.hpp"
+#include "broker/delay_queue.hpp"
+#include "broker/idempotency_index.hpp"
+#include "broker/retry_policy.hpp"
 #include "broker/task_queue.hpp"
 #include "broker/task_store.hpp"
 #include "broker/worker_registry.hpp"
@@ -32,10 +44,14 @@ struct BrokerSettings {
   Millis heartbeat{proto::kDefaultHeartbeatMs};
   std::uint32_t default_limit = 0;  // per project; 0: unlimited
   std::vector<std::pair<std::string, std::uint32_t>> limits;
-  std::size_t max_tasks = 1'000'000;       // unfinished tasks held at once
-  std::size_t result_retention = 100'000;  // finished tasks kept for RESULT
+  ResolvedPolicy retry_defaults;          // for fields neither task nor project sets
+  std::size_t max_tasks = 1'000'000;      // unfinished tasks held at once
+  std::size_t retention_count = 100'000;  // finished tasks kept for RESULT
+  std::int64_t retention_age_ms = 7LL * 24 * 3600 * 1000;
+  std::int64_t idempotency_window_ms = 24LL * 3600 * 1000;
   std::size_t max_projects = 10'000;
   std::size_t max_waiters = 100'000;  // RESULT long-polls held at once
+  std::uint64_t rng_seed = 0;         // 0: from std::random_device
 };
 
 enum class Peer : std::uint8_t { kClient, kWorker };
@@ -50,15 +66,16 @@ struct Outgoing {
 
 class Broker {
  public:
+  // Rebuilds queues, delays, dead letters and idempotency keys from `store`.
   Broker(BrokerSettings settings, const Clock& clock, TaskStore& store);
 
   void on_client(const frames::Received& message);
   void on_worker(const frames::Received& message);
   // A message whose frames could not be parsed (already counted here).
   void on_bad_frames(Peer peer, const std::string& identity, const codec::DecodeError& error);
-  // Matches tasks with worker credit; called once per loop turn.
+  // Dispatches, prunes, then commits the store; throws JournalError.
   void before_sleep();
-  // Heartbeats, expired workers and expired long-polls.
+  // Heartbeats, expired workers, due delayed tasks, expired long-polls.
   void on_timer();
   TimePoint next_deadline() const;
   // The reactor could not deliver `out` (peer gone or its queue full).
@@ -80,43 +97,83 @@ class Broker {
     bool operator>(const Waiter& o) const { return deadline > o.deadline; }
   };
 
-  // Client commands (broker_clients.cpp).
+  // Client commands (broker_clients.cpp, broker_admin.cpp).
   void submit(const std::string& identity, const msgpack::object& body);
   void query(const std::string& identity, const msgpack::object& body, bool result);
+  void cancel(const std::string& identity, const msgpack::object& body);
   void reply_stats(const std::string& identity, std::uint64_t req);
   void reply_workers(const std::string& identity, std::uint64_t req);
   void reply_projects(const std::string& identity, std::uint64_t req);
   void set_limit(const std::string& identity, const msgpack::object& body);
+  void set_policy(const std::string& identity, const msgpack::object& body);
+  void dlq_list(const std::string& identity, const msgpack::object& body);
+  void dlq_retry(const std::string& identity, const msgpack::object& body);
+  void dlq_purge(const std::string& identity, std::uint64_t req);
   void reply_error(Peer peer, const std::string& identity, std::uint64_t req, ErrorCode code,
                    std::string message);
+  // Decodes `body` into `out`; on failure counts it and answers ERROR (with
+  // the request id when one can be read) and returns false.
+  template <typename T>
+  bool decode_or_reply(Peer peer, const std::string& identity, const msgpack::object& body,
+                       T& out) {
+    if (auto e = msg::decode(body, out)) {
+      ++stats_.bad_bodies;
+      reply_error(peer, identity, msg::peek_req(body), e->code, e->message);
+      return false;
+    }
+    return true;
+  }
   void answer_waiters(const Task& task);
+  bool project_room(const std::string& project) const;
+  void save_project(const std::string& project);
 
   // Worker commands (broker_workers.cpp).
   void ready(const std::string& identity, const msgpack::object& body);
+  void reconcile(WorkerRecord& w, const msg::Ready& ready);
   void started(WorkerRecord& w, const msgpack::object& body);
   void done(WorkerRecord& w, const msgpack::object& body);
   void failed(WorkerRecord& w, const msgpack::object& body);
   void reject(WorkerRecord& w, const msgpack::object& body);
-  // The task's current attempt, if `w` holds it; counts a stale result if not.
+  // The task whose current attempt `w` holds, or nullptr (counted as stale).
   Task* current_lease(WorkerRecord& w, std::uint64_t task_id, std::uint32_t attempt);
-  void finish(Task& task, msg::Outcome outcome);
-  void requeue(Task& task);
+  // A worker reported the end of an attempt (DONE, FAILED, REJECT): its slot
+  // and credit come back either way; returns the task if it was current.
+  Task* settle_lease(WorkerRecord& w, std::uint64_t task_id, std::uint32_t attempt,
+                     std::uint32_t credit);
   void lose_worker(const std::string& identity, std::string_view why);
+
+  // Lifecycle (broker_lifecycle.cpp).
+  void recover();
+  void enqueue(Task& task, bool front);
+  void schedule(Task& task, std::int64_t due_ms);
+  // An attempt ended: succeeded, or failed/retried/dead by the retry policy.
+  // `ending` overrides what the outcome says (a lost attempt has no outcome).
+  void end_attempt(Task& task, msg::Outcome outcome, std::optional<Ending> ending = {});
+  void finish(Task& task, msg::TaskState state);
+  void dispatch();
+  void promote_due();
+  void prune(std::size_t budget);
   void send(Peer peer, const std::string& identity, std::string_view command, std::string body,
             std::uint64_t task_id = 0);
-  void retain(std::uint64_t finished_id);
 
   BrokerSettings settings_;
   const Clock& clock_;
   TaskStore& store_;
   TaskQueue queue_;
   WorkerRegistry workers_;
+  DelayQueue delays_;
+  IdempotencyIndex idempotency_;
   BrokerStats stats_;
+  std::mt19937_64 rng_;
+  std::map<std::string, msg::RetryPolicy> policies_;  // projects' own retry policies
+  std::set<std::uint64_t> dead_;                      // the dead-letter list, oldest first
   std::vector<Outgoing> outbox_;
   std::unordered_map<std::uint64_t, std::vector<Waiter>> waiters_by_task_;
   std::priority_queue<Waiter, std::vector<Waiter>, std::greater<>> waiter_deadlines_;
   std::size_t waiters_ = 0;
-  std::deque<std::uint64_t> finished_order_;  // oldest first, for retention
+  // Finished tasks in finishing order, for retention; entries of tasks no
+  // longer final (a DLQ retry) or gone (purged) are skipped when reached.
+  std::deque<std::pair<std::uint64_t, std::int64_t>> finished_order_;
   std::uint64_t unfinished_ = 0;
   TimePoint started_at_;
   TimePoint next_heartbeat_;

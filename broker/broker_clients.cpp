@@ -1,6 +1,6 @@
-// Broker: the client-facing commands (SUBMIT, STATUS, RESULT, STATS, WORKERS,
-// PROJECTS, SET_LIMIT). Every body is untrusted: a decode failure gets an
-// ERROR reply carrying the request id when one could be read.
+// Broker: the producer-facing commands (SUBMIT, STATUS, RESULT, CANCEL) and
+// long-poll waiters. Every body is untrusted: a decode failure gets an ERROR
+// reply carrying the request id when one could be read.
 #include <spdlog/spdlog.h>
 
 #include "broker/broker.hpp"
@@ -9,9 +9,14 @@ namespace zfleet::broker {
 
 void Broker::submit(const std::string& identity, const msgpack::object& body) {
   msg::SubmitRequest request;
-  if (auto e = msg::decode(body, request)) {
-    ++stats_.bad_bodies;
-    return reply_error(Peer::kClient, identity, msg::peek_req(body), e->code, e->message);
+  if (!decode_or_reply(Peer::kClient, identity, body, request)) return;
+  const std::int64_t now_ms = clock_.wall_ms();
+  if (!request.task.idempotency_key.empty()) {
+    if (auto id = idempotency_.find(request.task.idempotency_key, now_ms)) {
+      ++stats_.duplicate_submits;
+      return send(Peer::kClient, identity, proto::cmd::kSubmitted,
+                  msg::encode(msg::SubmittedReply{request.req, *id, true}));
+    }
   }
   if (!accepting_) {
     ++stats_.submits_refused;
@@ -24,30 +29,33 @@ void Broker::submit(const std::string& identity, const msgpack::object& body) {
                        "the broker holds its maximum of " + std::to_string(settings_.max_tasks) +
                            " unfinished tasks");
   }
-  if (queue_.project(request.task.project) == nullptr &&
-      queue_.projects().size() >= settings_.max_projects) {
+  if (!project_room(request.task.project)) {
     ++stats_.submits_refused;
     return reply_error(Peer::kClient, identity, request.req, ErrorCode::kQueueFull,
                        "too many projects");
   }
   Task task;
   task.spec = std::move(request.task);
-  task.submitted_at_ms = clock_.wall_ms();
+  task.submitted_at_ms = now_ms;
   Task& stored = store_.insert(std::move(task));
-  store_.saved(stored);
-  queue_.push(stored.spec.project, stored.spec.priority, stored.id);
+  if (!stored.spec.idempotency_key.empty()) {
+    idempotency_.add(stored.spec.idempotency_key, stored.id, now_ms);
+  }
+  if (stored.spec.not_before_ms > now_ms) {
+    schedule(stored, stored.spec.not_before_ms);
+  } else {
+    enqueue(stored, false);
+  }
   ++unfinished_;
   ++stats_.tasks_submitted;
+  // Sent after before_sleep() has committed the store (see broker.hpp).
   send(Peer::kClient, identity, proto::cmd::kSubmitted,
-       msg::encode(msg::SubmittedReply{request.req, stored.id}));
+       msg::encode(msg::SubmittedReply{request.req, stored.id, false}));
 }
 
 void Broker::query(const std::string& identity, const msgpack::object& body, bool result) {
   msg::TaskQuery q;
-  if (auto e = msg::decode(body, q)) {
-    ++stats_.bad_bodies;
-    return reply_error(Peer::kClient, identity, msg::peek_req(body), e->code, e->message);
-  }
+  if (!decode_or_reply(Peer::kClient, identity, body, q)) return;
   const Task* task = store_.find(q.id);
   if (task == nullptr) {
     return reply_error(Peer::kClient, identity, q.req, ErrorCode::kNotFound,
@@ -67,6 +75,42 @@ void Broker::query(const std::string& identity, const msgpack::object& body, boo
   ++waiters_;
 }
 
+void Broker::cancel(const std::string& identity, const msgpack::object& body) {
+  msg::TaskQuery q;
+  if (!decode_or_reply(Peer::kClient, identity, body, q)) return;
+  Task* task = store_.find(q.id);
+  if (task == nullptr) {
+    return reply_error(Peer::kClient, identity, q.req, ErrorCode::kNotFound,
+                       "no task " + std::to_string(q.id));
+  }
+  if (msg::is_final(task->state)) {
+    return reply_error(Peer::kClient, identity, q.req, ErrorCode::kInvalidState,
+                       "task " + std::to_string(q.id) + " is already " +
+                           std::string(msg::state_name(task->state)));
+  }
+  switch (task->state) {
+    case msg::TaskState::kQueued:
+      queue_.remove(task->spec.project, task->spec.priority, task->id);
+      break;
+    case msg::TaskState::kRunning:
+      // The worker stops it and reports; its slot is freed then. The project
+      // slot is freed now, since the task is over as far as producers care.
+      queue_.release(task->spec.project);
+      ++stats_.cancels_sent;
+      send(Peer::kWorker, task->worker_identity, proto::cmd::kCancel,
+           msg::encode(msg::CancelAttempt{task->id, task->attempts, "cancelled by request"}));
+      break;
+    default:  // scheduled: its delay entry is skipped when it comes due
+      break;
+  }
+  const std::string worker = task->worker_identity;
+  finish(*task, msg::TaskState::kCancelled);
+  task->worker_identity = worker;  // still held until the worker reports
+  store_.saved(*task);
+  spdlog::info("task {} cancelled", task->id);
+  send(Peer::kClient, identity, proto::cmd::kOk, msg::encode(msg::OkReply{q.req, 0}));
+}
+
 void Broker::answer_waiters(const Task& task) {
   auto it = waiters_by_task_.find(task.id);
   if (it == waiters_by_task_.end()) return;
@@ -84,7 +128,8 @@ void Broker::reply_stats(const std::string& identity, std::uint64_t req) {
   reply.req = req;
   stats_.add_to(reply.stats);
   std::uint64_t running = 0;
-  for (const auto& [name, p] : queue_.projects())
+  const auto projects = queue_.projects();
+  for (const auto& [name, p] : projects)
     running += p.running;
   std::uint64_t slots = 0;
   std::uint64_t credit = 0;
@@ -93,9 +138,13 @@ void Broker::reply_stats(const std::string& identity, std::uint64_t req) {
     credit += w.credit;
   }
   reply.stats.emplace_back("tasks_queued", queue_.queued());
+  reply.stats.emplace_back("tasks_scheduled", delays_.size());
   reply.stats.emplace_back("tasks_running", running);
+  reply.stats.emplace_back("tasks_unfinished", unfinished_);
   reply.stats.emplace_back("tasks_retained", store_.size());
-  reply.stats.emplace_back("projects", queue_.projects().size());
+  reply.stats.emplace_back("tasks_dead_letter", dead_.size());
+  reply.stats.emplace_back("idempotency_keys", idempotency_.size());
+  reply.stats.emplace_back("projects", projects.size());
   reply.stats.emplace_back("workers", workers_.size());
   reply.stats.emplace_back("worker_slots", slots);
   reply.stats.emplace_back("worker_credit", credit);
@@ -125,32 +174,6 @@ void Broker::reply_workers(const std::string& identity, std::uint64_t req) {
     reply.workers.push_back(std::move(v));
   }
   send(Peer::kClient, identity, proto::cmd::kWorkersReply, msg::encode(reply));
-}
-
-void Broker::reply_projects(const std::string& identity, std::uint64_t req) {
-  msg::ProjectsReply reply;
-  reply.req = req;
-  for (const auto& [name, p] : queue_.projects()) {
-    reply.projects.push_back(msg::ProjectView{name, p.limit, p.queued, p.running, p.peak_running,
-                                              p.succeeded, p.failed});
-  }
-  send(Peer::kClient, identity, proto::cmd::kProjectsReply, msg::encode(reply));
-}
-
-void Broker::set_limit(const std::string& identity, const msgpack::object& body) {
-  msg::SetLimitRequest request;
-  if (auto e = msg::decode(body, request)) {
-    ++stats_.bad_bodies;
-    return reply_error(Peer::kClient, identity, msg::peek_req(body), e->code, e->message);
-  }
-  if (queue_.project(request.project) == nullptr &&
-      queue_.projects().size() >= settings_.max_projects) {
-    return reply_error(Peer::kClient, identity, request.req, ErrorCode::kQueueFull,
-                       "too many projects");
-  }
-  queue_.set_limit(request.project, request.limit);
-  spdlog::info("project {} limit set to {}", request.project, request.limit);
-  send(Peer::kClient, identity, proto::cmd::kOk, msg::encode(msg::OkReply{request.req}));
 }
 
 }  // namespace zfleet::broker

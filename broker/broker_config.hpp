@@ -16,11 +16,21 @@ struct BrokerConfig {
   std::string workers_endpoint = std::string(proto::kDefaultWorkerEndpoint);
   std::string ready_file;  // written once both endpoints are bound
   std::string log_level;
+  // The journal: <data_dir>/journal.db unless journal_path says otherwise.
+  std::string data_dir;
+  std::string journal_path;
+  // full: fsync per commit (survives power loss); normal: survives a crash of
+  // the broker, not of the host; off: memory only, a restart forgets tasks.
+  std::string durability = "full";
   BrokerSettings settings;
 };
 
 // Parses argv; on --help or an error prints to stdout/stderr and returns the
 // exit code to use in `exit_code` with std::nullopt.
 std::optional<BrokerConfig> parse_broker_config(int argc, char** argv, int& exit_code);
+
+// $ZFLEET_DATA_DIR, else $XDG_STATE_HOME/zfleet, else ~/.local/state/zfleet,
+// else /var/lib/zfleet.
+std::string default_data_dir();
 
 }  // namespace zfleet::broker

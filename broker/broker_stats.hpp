@@ -13,7 +13,14 @@ struct BrokerStats {
   std::uint64_t tasks_dispatched = 0;
   std::uint64_t tasks_succeeded = 0;
   std::uint64_t tasks_failed = 0;
-  std::uint64_t tasks_requeued = 0;
+  std::uint64_t tasks_requeued = 0;  // back to the queue: worker lost, rejected, broker restart
+  std::uint64_t tasks_retried = 0;   // a failed attempt scheduled again by its retry policy
+  std::uint64_t tasks_dead = 0;
+  std::uint64_t tasks_cancelled = 0;
+  std::uint64_t tasks_adopted = 0;      // running attempts a reconnecting worker kept
+  std::uint64_t tasks_recovered = 0;    // unfinished tasks read back from the journal
+  std::uint64_t duplicate_submits = 0;  // idempotency key seen: original id returned
+  std::uint64_t cancels_sent = 0;
   std::uint64_t tasks_rejected_by_workers = 0;
   std::uint64_t results_stale = 0;  // results for attempts no longer current
   std::uint64_t results_evicted = 0;
@@ -34,6 +41,13 @@ struct BrokerStats {
     out.emplace_back("tasks_succeeded", tasks_succeeded);
     out.emplace_back("tasks_failed", tasks_failed);
     out.emplace_back("tasks_requeued", tasks_requeued);
+    out.emplace_back("tasks_retried", tasks_retried);
+    out.emplace_back("tasks_dead", tasks_dead);
+    out.emplace_back("tasks_cancelled", tasks_cancelled);
+    out.emplace_back("tasks_adopted", tasks_adopted);
+    out.emplace_back("tasks_recovered", tasks_recovered);
+    out.emplace_back("duplicate_submits", duplicate_submits);
+    out.emplace_back("cancels_sent", cancels_sent);
     out.emplace_back("tasks_rejected_by_workers", tasks_rejected_by_workers);
     out.emplace_back("results_stale", results_stale);
     out.emplace_back("results_evicted", results_evicted);

@@ -1,7 +1,7 @@
-// Broker: the worker-facing commands (READY, STARTED, DONE, FAILED, REJECT).
-// Results are fenced: only the current attempt's holder may change a task;
-// anything else is counted as stale and dropped, but the credit it returns
-// is always honoured, because the worker's slot is free either way.
+// Broker: the worker-facing commands (READY, STARTED, DONE, FAILED, REJECT)
+// and losing a worker. Results are fenced: only the current attempt's holder
+// may end it; anything else is counted as stale and dropped, but the credit
+// it returns is always honoured, because the worker's slot is free either way.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -12,109 +12,161 @@ namespace zfleet::broker {
 
 void Broker::ready(const std::string& identity, const msgpack::object& body) {
   msg::Ready r;
-  if (auto e = msg::decode(body, r)) {
-    ++stats_.bad_bodies;
-    return reply_error(Peer::kWorker, identity, 0, e->code, e->message);
-  }
+  if (!decode_or_reply(Peer::kWorker, identity, body, r)) return;
   const bool known = workers_.find(identity) != nullptr;
-  if (known) {
-    // A re-registration (the worker reconnected): leases it no longer
-    // reports running were lost with its previous connection.
-    WorkerRecord& old = *workers_.find(identity);
-    std::vector<std::uint64_t> lost;
-    for (std::uint64_t id : old.leases) {
-      const bool reported = std::any_of(r.running.begin(), r.running.end(), [&](const auto& l) {
-        const Task* t = store_.find(id);
-        return l.task_id == id && t != nullptr && t->attempts == l.attempt;
-      });
-      if (!reported) lost.push_back(id);
-    }
-    for (std::uint64_t id : lost) {
-      old.leases.erase(id);
-      if (Task* task = store_.find(id); task != nullptr &&
-                                        task->state == msg::TaskState::kRunning &&
-                                        task->worker_identity == identity) {
-        requeue(*task);
-      }
-    }
-  } else {
-    ++stats_.workers_registered;
-  }
+  if (!known) ++stats_.workers_registered;
   WorkerRecord& w = workers_.upsert(identity, r, clock_.now());
-  spdlog::info("worker {} {} from {} (pid {}): {} slots, {} credit", w.name,
-               known ? "re-registered" : "registered", w.hostname, w.pid, w.slots, w.credit);
+  reconcile(w, r);
+  spdlog::info("worker {} {} from {} (pid {}): {} slots, {} running, {} credit", w.name,
+               known ? "re-registered" : "registered", w.hostname, w.pid, w.slots, w.leases.size(),
+               w.credit);
   send(Peer::kWorker, identity, proto::cmd::kWelcome,
        msg::encode(msg::Welcome{static_cast<std::uint32_t>(settings_.heartbeat.count())}));
 }
 
+// What the worker reports running is checked against what the broker holds:
+//  - the current attempt, leased to this worker: kept;
+//  - the current attempt of a task waiting in the queue (its worker was
+//    given up for lost, or the broker restarted): adopted, not run twice;
+//  - anything else: the worker is told to drop it (CANCEL).
+// Leases the broker holds for this worker that it did not report were lost
+// with its previous connection, and end as "lost" attempts.
+void Broker::reconcile(WorkerRecord& w, const msg::Ready& ready) {
+  const std::vector<msg::LeaseRef>& reported = ready.running;
+  auto is_reported = [&](std::uint64_t id, std::uint32_t attempt) {
+    return std::any_of(reported.begin(), reported.end(),
+                       [&](const auto& l) { return l.task_id == id && l.attempt == attempt; });
+  };
+  std::vector<std::uint64_t> lost;
+  for (std::uint64_t id : w.leases) {
+    const Task* t = store_.find(id);
+    if (t == nullptr || !is_reported(id, t->attempts)) lost.push_back(id);
+  }
+  for (std::uint64_t id : lost) {
+    workers_.unlease(w, id);
+    Task* task = store_.find(id);
+    if (task == nullptr || task->worker_identity != w.identity) continue;
+    ++stats_.tasks_requeued;
+    msg::Outcome outcome;
+    outcome.error = "lost: the worker no longer runs it";
+    end_attempt(*task, std::move(outcome), Ending::kLost);
+  }
+  for (const auto& lease : reported) {
+    Task* t = store_.find(lease.task_id);
+    const bool current = t != nullptr && t->attempts == lease.attempt;
+    if (current && t->worker_identity == w.identity &&
+        (t->state == msg::TaskState::kRunning || t->state == msg::TaskState::kCancelled)) {
+      w.leases.insert(t->id);
+      if (t->state == msg::TaskState::kCancelled) {
+        send(Peer::kWorker, w.identity, proto::cmd::kCancel,
+             msg::encode(msg::CancelAttempt{t->id, lease.attempt, "cancelled by request"}));
+      }
+      continue;
+    }
+    if (current && t->state == msg::TaskState::kQueued &&
+        queue_.remove(t->spec.project, t->spec.priority, t->id)) {
+      queue_.adopt(t->spec.project);
+      t->state = msg::TaskState::kRunning;
+      t->worker_identity = w.identity;
+      t->worker_name = w.name;
+      store_.saved(*t);
+      w.leases.insert(t->id);
+      ++stats_.tasks_adopted;
+      continue;
+    }
+    ++stats_.cancels_sent;
+    send(Peer::kWorker, w.identity, proto::cmd::kCancel,
+         msg::encode(msg::CancelAttempt{lease.task_id, lease.attempt, "not the current attempt"}));
+  }
+  // The worker's own count of free slots, never more than the leases leave.
+  workers_.set_credit(w, ready.credit);
+}
+
 Task* Broker::current_lease(WorkerRecord& w, std::uint64_t task_id, std::uint32_t attempt) {
   Task* task = store_.find(task_id);
-  if (task == nullptr || task->state != msg::TaskState::kRunning ||
-      task->worker_identity != w.identity || task->attempts != attempt) {
+  const bool leased =
+      task != nullptr && task->worker_identity == w.identity && task->attempts == attempt &&
+      (task->state == msg::TaskState::kRunning || task->state == msg::TaskState::kCancelled);
+  if (!leased) {
     ++stats_.results_stale;
     return nullptr;
   }
   return task;
 }
 
+Task* Broker::settle_lease(WorkerRecord& w, std::uint64_t task_id, std::uint32_t attempt,
+                           std::uint32_t credit) {
+  Task* task = current_lease(w, task_id, attempt);
+  workers_.unlease(w, task_id);
+  workers_.add_credit(w, credit);
+  return task;
+}
+
 void Broker::started(WorkerRecord& w, const msgpack::object& body) {
   msg::Started s;
-  if (auto e = msg::decode(body, s)) {
-    ++stats_.bad_bodies;
-    return reply_error(Peer::kWorker, w.identity, 0, e->code, e->message);
-  }
+  if (!decode_or_reply(Peer::kWorker, w.identity, body, s)) return;
   Task* task = store_.find(s.task_id);
   if (task == nullptr || task->state != msg::TaskState::kRunning ||
       task->worker_identity != w.identity || task->attempts != s.attempt) {
     return;  // a late STARTED of an attempt already ended or moved
   }
+  // Not saved: the start time is informative, and DONE carries it again.
   task->started_at_ms = s.started_at_ms != 0 ? s.started_at_ms : clock_.wall_ms();
-  store_.saved(*task);
 }
 
 void Broker::done(WorkerRecord& w, const msgpack::object& body) {
   msg::Done d;
-  if (auto e = msg::decode(body, d)) {
-    ++stats_.bad_bodies;
-    return reply_error(Peer::kWorker, w.identity, 0, e->code, e->message);
-  }
-  Task* task = current_lease(w, d.task_id, d.attempt);
-  workers_.unlease(w, d.task_id);
-  workers_.add_credit(w, d.credit);
+  if (!decode_or_reply(Peer::kWorker, w.identity, body, d)) return;
+  Task* task = settle_lease(w, d.task_id, d.attempt, d.credit);
   if (task == nullptr) return;
   ++w.tasks_done;
-  finish(*task, std::move(d.outcome));
+  end_attempt(*task, std::move(d.outcome));
 }
 
 void Broker::failed(WorkerRecord& w, const msgpack::object& body) {
   msg::Failed f;
-  if (auto e = msg::decode(body, f)) {
-    ++stats_.bad_bodies;
-    return reply_error(Peer::kWorker, w.identity, 0, e->code, e->message);
-  }
-  Task* task = current_lease(w, f.task_id, f.attempt);
-  workers_.unlease(w, f.task_id);
-  workers_.add_credit(w, f.credit);
+  if (!decode_or_reply(Peer::kWorker, w.identity, body, f)) return;
+  Task* task = settle_lease(w, f.task_id, f.attempt, f.credit);
   if (task == nullptr) return;
   ++w.tasks_done;
   msg::Outcome outcome;
   outcome.error = f.message.empty() ? f.reason : f.reason + ": " + f.message;
   outcome.finished_at_ms = clock_.wall_ms();
-  finish(*task, std::move(outcome));
+  end_attempt(*task, std::move(outcome));
 }
 
 void Broker::reject(WorkerRecord& w, const msgpack::object& body) {
   msg::Reject r;
-  if (auto e = msg::decode(body, r)) {
-    ++stats_.bad_bodies;
-    return reply_error(Peer::kWorker, w.identity, 0, e->code, e->message);
-  }
-  Task* task = current_lease(w, r.task_id, r.attempt);
-  workers_.unlease(w, r.task_id);
-  workers_.add_credit(w, r.credit);
+  if (!decode_or_reply(Peer::kWorker, w.identity, body, r)) return;
+  Task* task = settle_lease(w, r.task_id, r.attempt, r.credit);
   if (task == nullptr) return;
   ++stats_.tasks_rejected_by_workers;
-  requeue(*task);
+  if (task->state == msg::TaskState::kCancelled) {
+    task->worker_identity.clear();
+    store_.saved(*task);
+    return;
+  }
+  // Handed back without running (or stopped by a draining worker): not the
+  // task's failure, so it does not use up an attempt.
+  queue_.release(task->spec.project);
+  ++task->retry_base;
+  enqueue(*task, true);
+  ++stats_.tasks_requeued;
+}
+
+void Broker::lose_worker(const std::string& identity, std::string_view why) {
+  auto w = workers_.remove(identity);
+  if (!w) return;
+  spdlog::warn("worker {} ({}) lost: {}; {} attempt(s) end as lost", w->name, w->hostname, why,
+               w->leases.size());
+  for (std::uint64_t id : w->leases) {
+    Task* task = store_.find(id);
+    if (task == nullptr || task->worker_identity != identity) continue;
+    if (task->state == msg::TaskState::kRunning) ++stats_.tasks_requeued;
+    msg::Outcome outcome;
+    outcome.error = "lost: worker " + w->name + " " + std::string(why);
+    end_attempt(*task, std::move(outcome), Ending::kLost);
+  }
 }
 
 }  // namespace zfleet::broker

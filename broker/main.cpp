@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 
 #include <spdlog/spdlog.h>
 
@@ -27,6 +28,20 @@ bool write_ready_file(const std::string& path, const std::string& clients,
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
   return !ec;
+}
+
+std::unique_ptr<zfleet::broker::TaskStore> open_store(const zfleet::broker::BrokerConfig& c) {
+  using namespace zfleet::broker;
+  if (c.durability == "off") {
+    spdlog::warn("durability off: tasks live in memory only and a restart loses them");
+    return std::make_unique<MemoryTaskStore>();
+  }
+  const std::filesystem::path path(c.journal_path);
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+  auto store = std::make_unique<JournalTaskStore>(
+      c.journal_path, c.durability == "full" ? Journal::Sync::kFull : Journal::Sync::kNormal);
+  spdlog::info("journal {} (durability {})", c.journal_path, c.durability);
+  return store;
 }
 
 }  // namespace
@@ -53,8 +68,20 @@ int main(int argc, char** argv) {
   }
 
   SystemClock clock;
-  broker::MemoryTaskStore store;
-  broker::Broker core(config->settings, clock, store);
+  std::unique_ptr<broker::TaskStore> store;
+  try {
+    store = open_store(*config);
+  } catch (const broker::JournalError& e) {
+    spdlog::critical("{}", e.what());
+    spdlog::critical(
+        "the broker will not start on this journal; move it aside or repair it "
+        "(it was not modified)");
+    return 1;
+  } catch (const std::filesystem::filesystem_error& e) {
+    spdlog::critical("cannot use data directory {}: {}", config->data_dir, e.what());
+    return 1;
+  }
+  broker::Broker core(config->settings, clock, *store);
   zmq::context_t context(1);
   broker::Reactor reactor(context, core, clock, signal_fd);
   try {
@@ -72,8 +99,8 @@ int main(int argc, char** argv) {
     spdlog::critical("cannot write ready file {}", config->ready_file);
     return 1;
   }
-  reactor.run();
+  const int code = reactor.run();
   ::close(signal_fd);
   spdlog::info("zfleet-broker stopped");
-  return 0;
+  return code;
 }

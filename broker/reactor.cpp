@@ -71,7 +71,21 @@ void Reactor::flush() {
   }
 }
 
-void Reactor::run() {
+bool Reactor::settle() {
+  try {
+    broker_.before_sleep();
+  } catch (const JournalError& e) {
+    // Replies of this turn acknowledge what did not become durable: none may
+    // leave. Producers retry with their idempotency keys once restarted.
+    spdlog::critical("{}; stopping without sending this turn's replies", e.what());
+    broker_.outbox().clear();
+    return false;
+  }
+  flush();
+  return true;
+}
+
+int Reactor::run() {
   zmq::pollitem_t items[] = {
       {clients_.handle(), 0, ZMQ_POLLIN, 0},
       {workers_.handle(), 0, ZMQ_POLLIN, 0},
@@ -89,14 +103,12 @@ void Reactor::run() {
       broker_.stop_accepting();
       drain(clients_, Peer::kClient);
       drain(workers_, Peer::kWorker);
-      flush();
-      return;
+      return settle() ? 0 : 1;
     }
     if (items[0].revents & ZMQ_POLLIN) drain(clients_, Peer::kClient);
     if (items[1].revents & ZMQ_POLLIN) drain(workers_, Peer::kWorker);
     if (clock_.now() >= broker_.next_deadline()) broker_.on_timer();
-    broker_.before_sleep();
-    flush();
+    if (!settle()) return 1;
   }
 }
 

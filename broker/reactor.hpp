@@ -24,12 +24,15 @@ class Reactor {
   std::string clients_endpoint() const;
   std::string workers_endpoint() const;
 
-  // Runs until a termination signal arrives.
-  void run();
+  // Runs until a termination signal arrives (returns 0), or the journal
+  // fails (returns 1, without sending that turn's replies).
+  int run();
 
  private:
   void drain(zmq::socket_t& socket, Peer peer);
   void flush();
+  // before_sleep(), then send; false if the store could not commit.
+  bool settle();
 
   Broker& broker_;
   const Clock& clock_;

@@ -16,12 +16,15 @@ struct Task {
   msg::TaskSpec spec;
   msg::TaskState state = msg::TaskState::kQueued;
   std::uint32_t attempts = 0;        // dispatches so far; the current attempt's number
+  std::uint32_t retry_base = 0;      // attempts when the current retry budget began
   std::string worker_identity;       // ROUTER identity holding the lease, when running
   std::string worker_name;           // worker_id of the current or last attempt
   std::int64_t submitted_at_ms = 0;  // Unix ms
   std::int64_t started_at_ms = 0;
   std::int64_t finished_at_ms = 0;
+  std::int64_t not_before_ms = 0;  // Unix ms; scheduled until then
   std::optional<msg::Outcome> outcome;
+  mutable std::string spec_bytes;  // the spec as the journal stores it, encoded once
 
   msg::TaskView view(bool with_outcome) const {
     msg::TaskView v;
@@ -35,6 +38,7 @@ struct Task {
     v.submitted_at_ms = submitted_at_ms;
     v.started_at_ms = started_at_ms;
     v.finished_at_ms = finished_at_ms;
+    v.not_before_ms = state == msg::TaskState::kScheduled ? not_before_ms : 0;
     if (with_outcome) v.outcome = outcome;
     return v;
   }

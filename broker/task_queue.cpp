@@ -1,6 +1,7 @@
 // TaskQueue: priority order, project fairness and limits; see task_queue.hpp.
 #include "broker/task_queue.hpp"
 
+#include <algorithm>
 #include <cassert>
 
 namespace zfleet::broker {
@@ -79,9 +80,43 @@ void TaskQueue::release(const std::string& project) {
   enter_rings(p);
 }
 
-void TaskQueue::record_outcome(const std::string& project, bool succeeded) {
+bool TaskQueue::remove(const std::string& project, std::uint32_t priority, std::uint64_t id) {
+  auto it = projects_.find(project);
+  if (it == projects_.end() || priority >= kPriorityLevels) return false;
+  Project& p = *it->second;
+  auto& queue = p.by_priority[priority];
+  auto pos = std::find(queue.begin(), queue.end(), id);
+  if (pos == queue.end()) return false;
+  queue.erase(pos);  // a ring entry left for an emptied queue is dropped lazily
+  --p.counters.queued;
+  --queued_;
+  return true;
+}
+
+void TaskQueue::adopt(const std::string& project) {
   Project& p = project_for(project);
-  ++(succeeded ? p.counters.succeeded : p.counters.failed);
+  ++p.counters.running;
+  p.counters.peak_running = std::max(p.counters.peak_running, p.counters.running);
+}
+
+void TaskQueue::record_final(const std::string& project, msg::TaskState state) {
+  ProjectCounters& c = project_for(project).counters;
+  switch (state) {
+    case msg::TaskState::kSucceeded:
+      ++c.succeeded;
+      break;
+    case msg::TaskState::kFailed:
+      ++c.failed;
+      break;
+    case msg::TaskState::kDead:
+      ++c.dead;
+      break;
+    case msg::TaskState::kCancelled:
+      ++c.cancelled;
+      break;
+    default:
+      break;
+  }
 }
 
 void TaskQueue::set_limit(const std::string& project, std::uint32_t limit) {

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "common/messages.hpp"
 #include "common/protocol.hpp"
 
 namespace zfleet::broker {
@@ -34,6 +35,8 @@ struct ProjectCounters {
   std::uint64_t peak_running = 0;
   std::uint64_t succeeded = 0;
   std::uint64_t failed = 0;
+  std::uint64_t dead = 0;
+  std::uint64_t cancelled = 0;
 };
 
 class TaskQueue {
@@ -51,9 +54,15 @@ class TaskQueue {
   void push_front(const std::string& project, std::uint32_t priority, std::uint64_t id);
   // Takes the next task to dispatch and counts it as running in its project.
   std::optional<Popped> pop();
+  // Takes a queued task out (cancelled, or adopted from a reconnecting
+  // worker); O(tasks of that project and priority). False if it is not there.
+  bool remove(const std::string& project, std::uint32_t priority, std::uint64_t id);
+  // Counts a task as running without popping it (an adopted attempt).
+  void adopt(const std::string& project);
   // A running task of `project` ended (finished, failed or was requeued).
   void release(const std::string& project);
-  void record_outcome(const std::string& project, bool succeeded);
+  // Counts a task's final state (succeeded, failed, dead, cancelled).
+  void record_final(const std::string& project, msg::TaskState state);
 
   void set_limit(const std::string& project, std::uint32_t limit);
   void set_default_limit(std::uint32_t limit) { default_limit_ = limit; }

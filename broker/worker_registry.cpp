@@ -46,6 +46,12 @@ void WorkerRegistry::add_credit(WorkerRecord& w, std::uint32_t credit) {
   rotate_in(w);
 }
 
+void WorkerRegistry::set_credit(WorkerRecord& w, std::uint32_t credit) {
+  const auto held = static_cast<std::uint32_t>(w.leases.size());
+  w.credit = w.draining ? 0 : std::min(credit, w.slots > held ? w.slots - held : 0U);
+  rotate_in(w);
+}
+
 void WorkerRegistry::set_draining(WorkerRecord& w) {
   w.draining = true;
   w.credit = 0;

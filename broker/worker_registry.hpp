@@ -49,6 +49,8 @@ class WorkerRegistry {
   void touch(WorkerRecord& w, TimePoint now) { w.last_seen = now; }
   // Adds credit returned by the worker, never beyond its free slots.
   void add_credit(WorkerRecord& w, std::uint32_t credit);
+  // Sets the credit outright (a READY's count of free slots), within bounds.
+  void set_credit(WorkerRecord& w, std::uint32_t credit);
   void set_draining(WorkerRecord& w);
 
   // The next worker that may take a task, rotating between them.

@@ -1,7 +1,9 @@
 // The producer/admin client library; see client.hpp.
 #include "common/client.hpp"
 
+#include <algorithm>
 #include <deque>
+#include <thread>
 #include <unordered_map>
 
 #include "common/frames.hpp"
@@ -115,34 +117,131 @@ Result<ReplyT> Client::call(std::string_view command, const Body& body,
   return out;
 }
 
-Result<std::uint64_t> Client::submit(const msg::TaskSpec& spec) {
-  msg::SubmitRequest request{next_req_++, spec};
-  auto reply =
-      call<msg::SubmittedReply>(proto::cmd::kSubmit, request, proto::cmd::kSubmitted, Millis{0});
-  if (!reply) return reply.error();
-  return reply.value().id;
+bool Client::retryable(const ClientError& error) {
+  if (error.kind == ClientError::Kind::kTimeout) return true;
+  // A broker that is stopping (a restart) or failed inside (e.g. a journal
+  // write) did not take the task; QUEUE_FULL and bad input are final answers.
+  return error.kind == ClientError::Kind::kBroker &&
+         (error.code == ErrorCode::kShuttingDown || error.code == ErrorCode::kInternal);
 }
+
+Millis Client::submit_backoff(int retry) const {
+  return options_.submit_backoff * (1L << std::clamp(retry, 0, 10));
+}
+
+std::string Client::new_idempotency_key() {
+  if (!key_source_) {
+    std::random_device device;
+    std::seed_seq seed{device(), device(), device(), device(),
+                       device(), device(), device(), device()};
+    key_source_.emplace(seed);
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string key(32, '0');
+  for (std::size_t half = 0; half < 2; ++half) {
+    std::uint64_t bits = (*key_source_)();
+    for (std::size_t i = 0; i < 16; ++i, bits >>= 4)
+      key[half * 16 + i] = kHex[bits & 0xF];
+  }
+  return key;
+}
+
+msg::SubmitRequest Client::keyed_request(const msg::TaskSpec& spec) {
+  msg::SubmitRequest request{0, spec};
+  if (request.task.idempotency_key.empty()) request.task.idempotency_key = new_idempotency_key();
+  return request;
+}
+
+Result<Submission> Client::submit_detailed(const msg::TaskSpec& spec) {
+  msg::SubmitRequest request = keyed_request(spec);
+  for (int retry = 0;; ++retry) {
+    // A fresh request id per try: a late reply to an earlier try is dropped
+    // by await(); the broker answers this one with the same task id anyway.
+    request.req = next_req_++;
+    auto reply =
+        call<msg::SubmittedReply>(proto::cmd::kSubmit, request, proto::cmd::kSubmitted, Millis{0});
+    if (reply) return Submission{reply.value().id, reply.value().duplicate};
+    if (!retryable(reply.error()) || retry >= options_.submit_retries) return reply.error();
+    std::this_thread::sleep_for(submit_backoff(retry));
+  }
+}
+
+Result<std::uint64_t> Client::submit(const msg::TaskSpec& spec) {
+  auto submitted = submit_detailed(spec);
+  if (!submitted) return submitted.error();
+  return submitted.value().id;
+}
+
+namespace {
+
+// One spec of submit_many() between its first send and its answer.
+struct Pending {
+  std::size_t index = 0;  // into the caller's specs
+  std::string key;        // the idempotency key every try carries
+  int retries = 0;        // resends so far
+  TimePoint sent;         // of the latest try
+};
+
+}  // namespace
 
 void Client::submit_many(
     const std::vector<msg::TaskSpec>& specs, std::size_t window,
     const std::function<void(std::size_t, const Result<std::uint64_t>&)>& on_ack) {
   if (window == 0) window = 1;
-  std::unordered_map<std::uint64_t, std::size_t> in_flight;  // req -> index
+  std::unordered_map<std::uint64_t, Pending> in_flight;  // req -> spec
+  std::deque<std::pair<TimePoint, Pending>> resends;     // due time, in due order
   std::size_t next = 0;
   std::vector<zmq::message_t> parts;
   TimePoint last_progress = steady_now();
-  while (next < specs.size() || !in_flight.empty()) {
-    while (next < specs.size() && in_flight.size() < window) {
-      msg::SubmitRequest request{next_req_++, specs[next]};
-      if (auto e = send(proto::cmd::kSubmit, msg::encode(request))) {
-        on_ack(next++, *e);
-        continue;
-      }
-      in_flight.emplace(request.req, next++);
+
+  auto send_try = [&](msg::SubmitRequest& request, Pending pending) {
+    request.req = next_req_++;
+    if (auto e = send(proto::cmd::kSubmit, msg::encode(request))) {
+      on_ack(pending.index, *e);
+      return;
     }
-    if (in_flight.empty()) continue;
+    pending.sent = steady_now();
+    in_flight.emplace(request.req, std::move(pending));
+  };
+  auto resend_later = [&](Pending pending) {
+    const TimePoint due = steady_now() + submit_backoff(pending.retries);
+    ++pending.retries;
+    resends.emplace_back(due, std::move(pending));
+  };
+  // The broker is gone for good: fail everything not yet answered at once,
+  // rather than one more timeout per window.
+  auto fail_all = [&] {
+    for (const auto& [req, pending] : in_flight)
+      on_ack(pending.index, timeout_error());
+    in_flight.clear();
+    for (const auto& [due, pending] : resends)
+      on_ack(pending.index, timeout_error());
+    resends.clear();
+    while (next < specs.size())
+      on_ack(next++, timeout_error());
+  };
+
+  while (next < specs.size() || !in_flight.empty() || !resends.empty()) {
+    while (!resends.empty() && resends.front().first <= steady_now()) {
+      Pending pending = std::move(resends.front().second);
+      resends.pop_front();
+      msg::SubmitRequest request{0, specs[pending.index]};
+      request.task.idempotency_key = pending.key;
+      send_try(request, std::move(pending));
+      last_progress = steady_now();
+    }
+    while (next < specs.size() && in_flight.size() + resends.size() < window) {
+      msg::SubmitRequest request = keyed_request(specs[next]);
+      Pending pending{next++, request.task.idempotency_key, 0, {}};
+      send_try(request, std::move(pending));
+    }
+    if (in_flight.empty() && resends.empty()) continue;
+    long wait_ms = 100;
+    if (!resends.empty()) {
+      wait_ms = std::min(wait_ms, millis_until(steady_now(), resends.front().first));
+    }
     zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
-    zmq::poll(&item, 1, Millis{100});
+    zmq::poll(&item, 1, Millis{wait_ms});
     bool progressed = false;
     while (frames::receive_parts(socket_, parts)) {
       frames::Received received;
@@ -151,33 +250,50 @@ void Client::submit_many(
       auto body = codec::parse_body(received.body, error);
       if (!body) continue;
       auto it = in_flight.find(msg::peek_req(body->root()));
-      if (it == in_flight.end()) continue;
-      const std::size_t index = it->second;
+      if (it == in_flight.end()) continue;  // a late reply to an earlier try
+      Pending pending = std::move(it->second);
       in_flight.erase(it);
       progressed = true;
       Reply reply{received.command, received.body};
       if (auto e = as_broker_error(reply)) {
-        on_ack(index, *e);
+        if (retryable(*e) && pending.retries < options_.submit_retries) {
+          resend_later(std::move(pending));
+        } else {
+          on_ack(pending.index, *e);
+        }
         continue;
       }
       msg::SubmittedReply submitted;
       if (auto e = msg::decode(body->root(), submitted)) {
-        on_ack(index, ClientError{ClientError::Kind::kProtocol, e->code, e->message});
+        on_ack(pending.index, ClientError{ClientError::Kind::kProtocol, e->code, e->message});
       } else {
-        on_ack(index, submitted.id);
+        on_ack(pending.index, submitted.id);  // duplicate or not: the task is in
       }
     }
+    const TimePoint now = steady_now();
     if (progressed) {
-      last_progress = steady_now();
-    } else if (steady_now() - last_progress > options_.timeout) {
-      // The broker stopped answering: fail what is in flight and everything
-      // not yet sent at once, rather than one more timeout per window.
-      for (const auto& [req, index] : in_flight)
-        on_ack(index, timeout_error());
-      in_flight.clear();
-      while (next < specs.size())
-        on_ack(next++, timeout_error());
+      last_progress = now;
+      continue;
     }
+    if (in_flight.empty() || now - last_progress <= options_.timeout) continue;
+    // The broker has said nothing for a whole timeout: whatever waited that
+    // long is sent again with its key, unless its tries are used up.
+    std::vector<std::uint64_t> timed_out;
+    bool exhausted = false;
+    for (const auto& [req, pending] : in_flight) {
+      if (now - pending.sent < options_.timeout) continue;
+      timed_out.push_back(req);
+      exhausted = exhausted || pending.retries >= options_.submit_retries;
+    }
+    if (exhausted) {
+      fail_all();
+      continue;
+    }
+    for (const std::uint64_t req : timed_out) {
+      auto node = in_flight.extract(req);
+      resend_later(std::move(node.mapped()));
+    }
+    last_progress = now;
   }
 }
 
@@ -223,6 +339,41 @@ Result<Empty> Client::set_limit(const std::string& project, std::uint32_t limit)
   auto reply = call<msg::OkReply>(proto::cmd::kSetLimit, r, proto::cmd::kOk, Millis{0});
   if (!reply) return reply.error();
   return Empty{};
+}
+
+Result<Empty> Client::set_policy(const std::string& project, const msg::RetryPolicy& policy) {
+  msg::SetPolicyRequest r{next_req_++, project, policy};
+  auto reply = call<msg::OkReply>(proto::cmd::kSetPolicy, r, proto::cmd::kOk, Millis{0});
+  if (!reply) return reply.error();
+  return Empty{};
+}
+
+Result<Empty> Client::cancel(std::uint64_t id) {
+  msg::TaskQuery q{next_req_++, id, 0};
+  auto reply = call<msg::OkReply>(proto::cmd::kCancel, q, proto::cmd::kOk, Millis{0});
+  if (!reply) return reply.error();
+  return Empty{};
+}
+
+Result<DeadLetters> Client::dlq_list(std::uint64_t limit) {
+  msg::DlqListRequest r{next_req_++, limit};
+  auto reply = call<msg::DlqReply>(proto::cmd::kDlqList, r, proto::cmd::kDlqReply, Millis{0});
+  if (!reply) return reply.error();
+  return DeadLetters{reply.value().total, std::move(reply.value().tasks)};
+}
+
+Result<Empty> Client::dlq_retry(std::uint64_t id) {
+  msg::TaskQuery q{next_req_++, id, 0};
+  auto reply = call<msg::OkReply>(proto::cmd::kDlqRetry, q, proto::cmd::kOk, Millis{0});
+  if (!reply) return reply.error();
+  return Empty{};
+}
+
+Result<std::uint64_t> Client::dlq_purge() {
+  msg::Request r{next_req_++};
+  auto reply = call<msg::OkReply>(proto::cmd::kDlqPurge, r, proto::cmd::kOk, Millis{0});
+  if (!reply) return reply.error();
+  return reply.value().count;
 }
 
 Result<msg::PongReply> Client::ping() {

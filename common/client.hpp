@@ -1,10 +1,19 @@
 // The C++ client library producers link against: one DEALER connection to a
 // broker's client endpoint, request/reply with request ids, bounded waits.
 // Not thread-safe: one Client per thread (ZeroMQ sockets are not shareable).
+//
+// Submits are safe to repeat: every spec without an idempotency_key gets a
+// random one (once per spec, not per try), and a submit that got no answer is
+// sent again with the same key. The broker answers a repeated key with the
+// original task's id, so a broker restart in the middle of submitting neither
+// loses nor doubles a task.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
+#include <random>
 #include <string>
 #include <variant>
 #include <vector>
@@ -40,11 +49,27 @@ class Result {
 
 struct Empty {};
 
+// What SUBMITTED said about one submission.
+struct Submission {
+  std::uint64_t id = 0;
+  bool duplicate = false;  // the idempotency key was seen before: `id` is the original task
+};
+
+// One page of the dead-letter list.
+struct DeadLetters {
+  std::uint64_t total = 0;           // dead tasks the broker holds
+  std::vector<msg::TaskView> tasks;  // the oldest of them, at most the limit asked for
+};
+
 class Client {
  public:
   struct Options {
     std::string endpoint = std::string(proto::kDefaultClientEndpoint);
     Millis timeout{5000};  // per request, on top of any wait the request asks for
+    // Times a submit that got no reply (or SHUTTING_DOWN / INTERNAL) is sent
+    // again, with the same idempotency key, before it is reported as failed.
+    int submit_retries = 3;
+    Millis submit_backoff{100};  // before the first resend; doubles for each further one
   };
 
   explicit Client(Options options);
@@ -53,8 +78,13 @@ class Client {
   Client& operator=(const Client&) = delete;
 
   Result<std::uint64_t> submit(const msg::TaskSpec& spec);
+  // submit(), telling also whether the broker had seen the idempotency key.
+  Result<Submission> submit_detailed(const msg::TaskSpec& spec);
   // Submits all of `specs` keeping at most `window` unacknowledged; calls
   // on_ack(index, result) once for every spec, in acknowledgement order.
+  // Requests the broker left unanswered for `timeout` are sent again (same
+  // keys) up to submit_retries times; once those are used up, everything
+  // still in flight or unsent fails at once with a timeout.
   void submit_many(const std::vector<msg::TaskSpec>& specs, std::size_t window,
                    const std::function<void(std::size_t, const Result<std::uint64_t>&)>& on_ack);
   Result<msg::TaskView> status(std::uint64_t id);
@@ -65,6 +95,16 @@ class Client {
   Result<std::vector<msg::WorkerView>> workers();
   Result<std::vector<msg::ProjectView>> projects();
   Result<Empty> set_limit(const std::string& project, std::uint32_t limit);
+  // Replaces the project's retry policy (0 / empty fields: the broker's defaults).
+  Result<Empty> set_policy(const std::string& project, const msg::RetryPolicy& policy);
+  // A queued or scheduled task ends at once; a running one is stopped by its
+  // worker. ERROR INVALID_STATE when the task is already final.
+  Result<Empty> cancel(std::uint64_t id);
+  Result<DeadLetters> dlq_list(std::uint64_t limit);
+  // Queues a dead task again with a fresh attempt budget.
+  Result<Empty> dlq_retry(std::uint64_t id);
+  // Drops every dead task; returns how many there were.
+  Result<std::uint64_t> dlq_purge();
   Result<msg::PongReply> ping();
 
   const std::string& endpoint() const { return options_.endpoint; }
@@ -82,11 +122,22 @@ class Client {
                      Millis extra_wait);
   ClientError timeout_error() const;
   static std::optional<ClientError> as_broker_error(const Reply& reply);
+  // Why a submission may be sent again with its key: no reply, or a broker
+  // that said the failure was passing.
+  static bool retryable(const ClientError& error);
+  Millis submit_backoff(int retry) const;
+  // The spec as sent: its own idempotency key, or a fresh random one.
+  msg::SubmitRequest keyed_request(const msg::TaskSpec& spec);
+  std::string new_idempotency_key();
 
   std::unique_ptr<zmq::context_t> owned_context_;
   Options options_;
   zmq::socket_t socket_;
   std::uint64_t next_req_ = 1;
+  // Seeded from std::random_device on first use. Not random_device per key:
+  // that is a system call (tens of microseconds on some hosts), too slow for
+  // submit_many's hot path.
+  std::optional<std::mt19937_64> key_source_;
 };
 
 std::string describe(const ClientError& error);

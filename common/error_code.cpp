@@ -27,12 +27,15 @@ std::string_view error_name(ErrorCode code) {
       return "SHUTTING_DOWN";
     case ErrorCode::kInternal:
       return "INTERNAL";
+    case ErrorCode::kInvalidState:
+      return "INVALID_STATE";
   }
   return "UNKNOWN";
 }
 
 std::optional<ErrorCode> error_code_from_number(std::uint64_t number) {
-  if (number < 1 || number > static_cast<std::uint64_t>(ErrorCode::kInternal)) return std::nullopt;
+  if (number < 1 || number > static_cast<std::uint64_t>(ErrorCode::kInvalidState))
+    return std::nullopt;
   return static_cast<ErrorCode>(number);
 }
 

@@ -21,6 +21,7 @@ enum class ErrorCode : std::uint16_t {
   kQueueFull = 9,           // the broker holds its maximum number of tasks
   kShuttingDown = 10,       // the broker is stopping and accepts no new work
   kInternal = 11,           // a broker-side failure; the request may be retried
+  kInvalidState = 12,  // the task is not in a state that allows this (e.g. cancel a final task)
 };
 
 std::string_view error_name(ErrorCode code);

@@ -28,6 +28,20 @@ bool valid_name(std::string_view name) {
 
 // ---- shared sub-structures ----
 
+void write_policy(MapWriter& w, const RetryPolicy& p) {
+  if (p.max_attempts != 0) w.u64("max_attempts", p.max_attempts);
+  if (p.backoff_ms != 0) w.u64("backoff_ms", p.backoff_ms);
+  if (p.backoff_max_ms != 0) w.u64("backoff_max_ms", p.backoff_max_ms);
+  if (!p.retry_on.empty()) w.str_list("retry_on", p.retry_on);
+}
+
+void read_policy(FieldReader& r, RetryPolicy& p) {
+  r.u32("max_attempts", p.max_attempts, Need::kOptional, proto::kMaxAttempts);
+  r.u64("backoff_ms", p.backoff_ms, Need::kOptional, proto::kMaxBackoffMs);
+  r.u64("backoff_max_ms", p.backoff_max_ms, Need::kOptional, proto::kMaxBackoffMs);
+  r.str_list("retry_on", p.retry_on, Need::kOptional, std::size(kRetryKinds), 16, 128);
+}
+
 void write_spec(MapWriter& w, const TaskSpec& s) {
   w.str("type", s.type).str("project", s.project).u64("priority", s.priority);
   w.str_list("argv", s.argv);
@@ -37,6 +51,13 @@ void write_spec(MapWriter& w, const TaskSpec& s) {
   if (s.timeout_ms != 0) w.u64("timeout_ms", s.timeout_ms);
   if (s.grace_ms != 0) w.u64("grace_ms", s.grace_ms);
   if (s.output_cap != proto::kDefaultOutputCapBytes) w.u64("output_cap", s.output_cap);
+  if (s.retry != RetryPolicy{}) {
+    MapWriter retry;
+    write_policy(retry, s.retry);
+    w.map("retry", retry);
+  }
+  if (s.not_before_ms != 0) w.i64("not_before_ms", s.not_before_ms);
+  if (!s.idempotency_key.empty()) w.str("idempotency_key", s.idempotency_key);
 }
 
 void read_spec(const msgpack::object& o, TaskSpec& s, FieldReader& parent) {
@@ -52,6 +73,13 @@ void read_spec(const msgpack::object& o, TaskSpec& s, FieldReader& parent) {
   r.u64("timeout_ms", s.timeout_ms, Need::kOptional, proto::kMaxTimeoutMs);
   r.u64("grace_ms", s.grace_ms, Need::kOptional, proto::kMaxTimeoutMs);
   r.u64("output_cap", s.output_cap, Need::kOptional, proto::kMaxOutputCapBytes);
+  if (const auto* retry = r.map("retry", Need::kOptional)) {
+    FieldReader rr(*retry);
+    read_policy(rr, s.retry);
+    if (!rr.ok()) r.fail(rr.take_error().code, "retry: " + rr.take_error().message);
+  }
+  r.i64("not_before_ms", s.not_before_ms);
+  r.bytes("idempotency_key", s.idempotency_key, Need::kOptional, proto::kMaxIdempotencyKeyBytes);
   if (!r.ok()) {
     auto e = r.take_error();
     parent.fail(e.code, "task: " + e.message);
@@ -64,6 +92,7 @@ void write_outcome(MapWriter& w, const Outcome& o) {
   if (o.exit_code) w.i64("exit_code", *o.exit_code);
   if (o.signal) w.i64("signal", *o.signal);
   w.boolean("timed_out", o.timed_out);
+  if (o.cancelled) w.boolean("cancelled", true);
   if (!o.error.empty()) w.str("error", o.error);
   w.bin("stdout", o.stdout_tail).bin("stderr", o.stderr_tail);
   w.u64("stdout_bytes", o.stdout_bytes).u64("stderr_bytes", o.stderr_bytes);
@@ -76,6 +105,7 @@ void read_outcome(FieldReader& r, Outcome& o) {
   r.opt_int("exit_code", o.exit_code);
   r.opt_int("signal", o.signal);
   r.boolean("timed_out", o.timed_out);
+  r.boolean("cancelled", o.cancelled);
   r.bytes("error", o.error, Need::kOptional, proto::kMaxErrorMessageBytes);
   r.bytes("stdout", o.stdout_tail, Need::kOptional, proto::kMaxOutputCapBytes);
   r.bytes("stderr", o.stderr_tail, Need::kOptional, proto::kMaxOutputCapBytes);
@@ -95,6 +125,7 @@ void write_task_view(MapWriter& w, const TaskView& t) {
   w.i64("submitted_at_ms", t.submitted_at_ms);
   if (t.started_at_ms != 0) w.i64("started_at_ms", t.started_at_ms);
   if (t.finished_at_ms != 0) w.i64("finished_at_ms", t.finished_at_ms);
+  if (t.not_before_ms != 0) w.i64("not_before_ms", t.not_before_ms);
   if (t.outcome) {
     MapWriter o;
     write_outcome(o, *t.outcome);
@@ -115,6 +146,7 @@ void read_task_view(const msgpack::object& obj, TaskView& t, FieldReader& parent
   r.i64("submitted_at_ms", t.submitted_at_ms);
   r.i64("started_at_ms", t.started_at_ms);
   r.i64("finished_at_ms", t.finished_at_ms);
+  r.i64("not_before_ms", t.not_before_ms);
   if (const auto* o = r.map("outcome", Need::kOptional)) {
     FieldReader orr(*o);
     Outcome outcome;
@@ -144,13 +176,19 @@ std::string_view state_name(TaskState state) {
       return "succeeded";
     case TaskState::kFailed:
       return "failed";
+    case TaskState::kScheduled:
+      return "scheduled";
+    case TaskState::kCancelled:
+      return "cancelled";
+    case TaskState::kDead:
+      return "dead";
   }
   return "unknown";
 }
 
 std::optional<TaskState> state_from_name(std::string_view name) {
-  for (auto s :
-       {TaskState::kQueued, TaskState::kRunning, TaskState::kSucceeded, TaskState::kFailed}) {
+  for (auto s : {TaskState::kQueued, TaskState::kRunning, TaskState::kSucceeded, TaskState::kFailed,
+                 TaskState::kScheduled, TaskState::kCancelled, TaskState::kDead}) {
     if (state_name(s) == name) return s;
   }
   return std::nullopt;
@@ -158,15 +196,17 @@ std::optional<TaskState> state_from_name(std::string_view name) {
 
 MaybeError validate(const TaskSpec& s) {
   auto invalid = [](std::string m) { return DecodeError{ErrorCode::kInvalidField, std::move(m)}; };
-  if (s.type != "shell") return invalid("unsupported task type '" + s.type + "'");
+  if (s.type != "shell" && s.type != "noop") {
+    return invalid("unsupported task type '" + s.type + "' (shell, noop)");
+  }
   if (!valid_name(s.project)) {
     return invalid("'project' must be 1-64 characters of [A-Za-z0-9._:@-]");
   }
   if (s.priority > static_cast<std::uint32_t>(proto::kMaxPriority)) {
     return invalid("'priority' must be 0-10");
   }
-  if (s.argv.empty()) return invalid("'argv' must name a program");
-  if (s.argv.front().empty()) return invalid("'argv[0]' is empty");
+  if (s.type == "shell" && s.argv.empty()) return invalid("'argv' must name a program");
+  if (!s.argv.empty() && s.argv.front().empty()) return invalid("'argv[0]' is empty");
   for (const auto& a : s.argv) {
     if (codec::has_nul(a)) return invalid("'argv' items may not contain NUL bytes");
   }
@@ -176,7 +216,52 @@ MaybeError validate(const TaskSpec& s) {
     }
   }
   if (codec::has_nul(s.cwd)) return invalid("'cwd' may not contain NUL bytes");
+  if (s.not_before_ms < 0) return invalid("'not_before_ms' may not be negative");
+  if (auto e = validate(s.retry)) return DecodeError{e->code, "retry: " + e->message};
   return std::nullopt;
+}
+
+MaybeError validate(const RetryPolicy& p) {
+  for (const auto& kind : p.retry_on) {
+    if (std::find(std::begin(kRetryKinds), std::end(kRetryKinds), kind) == std::end(kRetryKinds)) {
+      return DecodeError{ErrorCode::kInvalidField,
+                         "'retry_on' items must be exit, signal, timeout, lost or error"};
+    }
+  }
+  if (p.backoff_max_ms != 0 && p.backoff_ms > p.backoff_max_ms) {
+    return DecodeError{ErrorCode::kInvalidField, "'backoff_ms' exceeds 'backoff_max_ms'"};
+  }
+  return std::nullopt;
+}
+
+std::string encode_spec(const TaskSpec& spec) {
+  MapWriter w;
+  write_spec(w, spec);
+  return w.finish();
+}
+
+MaybeError decode_spec(std::string_view bytes, TaskSpec& out) {
+  DecodeError error;
+  auto body = codec::parse_body(bytes, error);
+  if (!body) return error;
+  FieldReader parent(body->root());
+  read_spec(body->root(), out, parent);
+  return result_of(parent);
+}
+
+std::string encode_outcome(const Outcome& outcome) {
+  MapWriter w;
+  write_outcome(w, outcome);
+  return w.finish();
+}
+
+MaybeError decode_outcome(std::string_view bytes, Outcome& out) {
+  DecodeError error;
+  auto body = codec::parse_body(bytes, error);
+  if (!body) return error;
+  FieldReader r(body->root());
+  read_outcome(r, out);
+  return result_of(r);
 }
 
 // ---- client <-> broker ---------------------------------------------------------
@@ -199,6 +284,7 @@ MaybeError decode(const msgpack::object& root, SubmitRequest& out) {
 std::string encode(const SubmittedReply& m) {
   MapWriter w;
   w.u64("req", m.req).u64("id", m.id);
+  if (m.duplicate) w.boolean("duplicate", true);
   return w.finish();
 }
 
@@ -206,6 +292,7 @@ MaybeError decode(const msgpack::object& root, SubmittedReply& out) {
   FieldReader r(root);
   r.u64("req", out.req);
   r.u64("id", out.id, Need::kRequired);
+  r.boolean("duplicate", out.duplicate);
   return result_of(r);
 }
 
@@ -323,6 +410,12 @@ std::string encode(const ProjectsReply& m) {
     w.str("name", p.name).u64("limit", p.limit).u64("queued", p.queued);
     w.u64("running", p.running).u64("peak_running", p.peak_running);
     w.u64("succeeded", p.succeeded).u64("failed", p.failed);
+    w.u64("dead", p.dead).u64("cancelled", p.cancelled);
+    if (p.policy != RetryPolicy{}) {
+      MapWriter policy;
+      write_policy(policy, p.policy);
+      w.map("policy", policy);
+    }
     items.push_back(w.finish());
   }
   MapWriter w;
@@ -344,6 +437,13 @@ MaybeError decode(const msgpack::object& root, ProjectsReply& out) {
       p.u64("peak_running", v.peak_running);
       p.u64("succeeded", v.succeeded);
       p.u64("failed", v.failed);
+      p.u64("dead", v.dead);
+      p.u64("cancelled", v.cancelled);
+      if (const auto* policy = p.map("policy", Need::kOptional)) {
+        FieldReader pr(*policy);
+        read_policy(pr, v.policy);
+        if (!pr.ok()) p.fail(pr.take_error().code, "policy: " + pr.take_error().message);
+      }
       if (!p.ok()) r.fail(p.take_error().code, "projects: " + p.take_error().message);
       out.projects.push_back(std::move(v));
     }
@@ -371,12 +471,94 @@ MaybeError decode(const msgpack::object& root, SetLimitRequest& out) {
 std::string encode(const OkReply& m) {
   MapWriter w;
   w.u64("req", m.req);
+  if (m.count != 0) w.u64("count", m.count);
   return w.finish();
 }
 
 MaybeError decode(const msgpack::object& root, OkReply& out) {
   FieldReader r(root);
   r.u64("req", out.req);
+  r.u64("count", out.count);
+  return result_of(r);
+}
+
+std::string encode(const SetPolicyRequest& m) {
+  MapWriter policy;
+  write_policy(policy, m.policy);
+  MapWriter w;
+  w.u64("req", m.req).str("project", m.project).map("policy", policy);
+  return w.finish();
+}
+
+MaybeError decode(const msgpack::object& root, SetPolicyRequest& out) {
+  FieldReader r(root);
+  r.u64("req", out.req);
+  r.bytes("project", out.project, Need::kRequired, proto::kMaxNameBytes);
+  if (const auto* policy = r.map("policy", Need::kRequired)) {
+    FieldReader pr(*policy);
+    read_policy(pr, out.policy);
+    if (!pr.ok()) r.fail(pr.take_error().code, "policy: " + pr.take_error().message);
+  }
+  if (r.ok() && !valid_name(out.project)) {
+    r.fail(ErrorCode::kInvalidField, "'project' must be 1-64 characters of [A-Za-z0-9._:@-]");
+  }
+  if (r.ok()) {
+    if (auto e = validate(out.policy)) r.fail(e->code, "policy: " + e->message);
+  }
+  return result_of(r);
+}
+
+std::string encode(const DlqListRequest& m) {
+  MapWriter w;
+  w.u64("req", m.req).u64("limit", m.limit);
+  return w.finish();
+}
+
+MaybeError decode(const msgpack::object& root, DlqListRequest& out) {
+  FieldReader r(root);
+  r.u64("req", out.req);
+  r.u64("limit", out.limit, Need::kOptional, proto::kMaxDlqList);
+  return result_of(r);
+}
+
+std::string encode(const DlqReply& m) {
+  std::vector<std::string> tasks;
+  tasks.reserve(m.tasks.size());
+  for (const auto& t : m.tasks) {
+    MapWriter v;
+    write_task_view(v, t);
+    tasks.push_back(v.finish());
+  }
+  MapWriter w;
+  w.u64("req", m.req).u64("total", m.total).map_list("tasks", tasks);
+  return w.finish();
+}
+
+MaybeError decode(const msgpack::object& root, DlqReply& out) {
+  FieldReader r(root);
+  r.u64("req", out.req);
+  r.u64("total", out.total);
+  if (const auto* list = r.map_list("tasks", Need::kRequired, kMaxListItems)) {
+    for (std::uint32_t i = 0; i < list->via.array.size && r.ok(); ++i) {
+      TaskView v;
+      read_task_view(list->via.array.ptr[i], v, r);
+      out.tasks.push_back(std::move(v));
+    }
+  }
+  return result_of(r);
+}
+
+std::string encode(const CancelAttempt& m) {
+  MapWriter w;
+  w.u64("task_id", m.task_id).u64("attempt", m.attempt).str("reason", m.reason);
+  return w.finish();
+}
+
+MaybeError decode(const msgpack::object& root, CancelAttempt& out) {
+  FieldReader r(root);
+  r.u64("task_id", out.task_id, Need::kRequired);
+  r.u32("attempt", out.attempt, Need::kRequired);
+  r.bytes("reason", out.reason, Need::kOptional, proto::kMaxErrorMessageBytes);
   return result_of(r);
 }
 

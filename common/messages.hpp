@@ -20,16 +20,43 @@ namespace zfleet::msg {
 using codec::DecodeError;
 using MaybeError = std::optional<DecodeError>;
 
-enum class TaskState : std::uint8_t { kQueued, kRunning, kSucceeded, kFailed };
+// queued -> running -> succeeded | failed | dead | cancelled; scheduled waits
+// for not_before_ms or a retry's backoff, then becomes queued. The numeric
+// values are stored in the broker's journal: append, never renumber.
+enum class TaskState : std::uint8_t {
+  kQueued = 0,
+  kRunning = 1,
+  kSucceeded = 2,
+  kFailed = 3,     // failed in a way its retry policy does not retry
+  kScheduled = 4,  // waiting until not_before_ms
+  kCancelled = 5,
+  kDead = 6,  // retryable failures used up its attempts: in the dead-letter list
+};
 std::string_view state_name(TaskState state);
 std::optional<TaskState> state_from_name(std::string_view name);
 inline bool is_final(TaskState s) {
-  return s == TaskState::kSucceeded || s == TaskState::kFailed;
+  return s == TaskState::kSucceeded || s == TaskState::kFailed || s == TaskState::kCancelled ||
+         s == TaskState::kDead;
 }
+
+// Which endings of an attempt are retried: "exit" (non-zero exit code),
+// "signal", "timeout", "lost" (the worker or broker went away), "error" (the
+// task could not be started).
+inline constexpr std::string_view kRetryKinds[] = {"exit", "signal", "timeout", "lost", "error"};
+
+// Absent fields (0 / empty) inherit from the project's policy, then the
+// broker's defaults.
+struct RetryPolicy {
+  std::uint32_t max_attempts = 0;     // attempts in all, the first included
+  std::uint64_t backoff_ms = 0;       // delay before the 2nd attempt; doubles each time
+  std::uint64_t backoff_max_ms = 0;   // cap on that delay
+  std::vector<std::string> retry_on;  // subset of kRetryKinds
+  bool operator==(const RetryPolicy&) const = default;
+};
 
 // What to run. Sent by producers in SUBMIT and by the broker in TASK.
 struct TaskSpec {
-  std::string type = "shell";
+  std::string type = "shell";  // "shell", or "noop" (completes at once, no child: diagnostics)
   std::string project = std::string(proto::kDefaultProject);
   std::uint32_t priority = proto::kDefaultPriority;
   std::vector<std::string> argv;
@@ -39,6 +66,9 @@ struct TaskSpec {
   std::uint64_t timeout_ms = 0;  // 0: the worker's default
   std::uint64_t grace_ms = 0;    // SIGTERM -> SIGKILL delay; 0: the worker's default
   std::uint64_t output_cap = proto::kDefaultOutputCapBytes;  // bytes kept per stream (tail)
+  RetryPolicy retry;               // per-task overrides of the project's policy
+  std::int64_t not_before_ms = 0;  // Unix ms; 0: as soon as possible
+  std::string idempotency_key;     // repeats within the broker's window return the first id
 };
 
 // How one attempt ended, as the worker observed it.
@@ -46,6 +76,7 @@ struct Outcome {
   std::optional<int> exit_code;  // set when the process exited
   std::optional<int> signal;     // set when a signal ended it
   bool timed_out = false;        // the worker killed it at its timeout
+  bool cancelled = false;        // the worker killed it because it was cancelled
   std::string error;             // why it could not run at all; empty when it ran
   std::string stdout_tail;       // the last output_cap bytes
   std::string stderr_tail;
@@ -57,7 +88,7 @@ struct Outcome {
   std::uint64_t sys_cpu_ms = 0;
   std::uint64_t max_rss_kb = 0;
 
-  bool succeeded() const { return error.empty() && !timed_out && exit_code == 0; }
+  bool succeeded() const { return error.empty() && !timed_out && !cancelled && exit_code == 0; }
 };
 
 // ---- client <-> broker -----------------------------------------------------
@@ -70,6 +101,7 @@ struct SubmitRequest {
 struct SubmittedReply {
   std::uint64_t req = 0;
   std::uint64_t id = 0;
+  bool duplicate = false;  // the idempotency key was seen: `id` is the original task
 };
 
 // Body of STATUS and RESULT. RESULT with wait_ms > 0 is answered when the task
@@ -91,7 +123,8 @@ struct TaskView {
   std::int64_t submitted_at_ms = 0;
   std::int64_t started_at_ms = 0;   // 0: not started
   std::int64_t finished_at_ms = 0;  // 0: not finished
-  std::optional<Outcome> outcome;   // RESULT_REPLY of a final task only
+  std::int64_t not_before_ms = 0;   // scheduled tasks: when they become queued
+  std::optional<Outcome> outcome;   // RESULT_REPLY: the last attempt's, once there is one
 };
 
 // Body of STATUS_REPLY and RESULT_REPLY.
@@ -134,11 +167,14 @@ struct WorkersReply {
 struct ProjectView {
   std::string name;
   std::uint32_t limit = 0;  // 0: unlimited
+  RetryPolicy policy;       // the project's own settings (0/empty: broker default)
   std::uint64_t queued = 0;
   std::uint64_t running = 0;
   std::uint64_t peak_running = 0;  // the most ever running at once
   std::uint64_t succeeded = 0;
   std::uint64_t failed = 0;
+  std::uint64_t dead = 0;
+  std::uint64_t cancelled = 0;
 };
 
 struct ProjectsReply {
@@ -152,8 +188,26 @@ struct SetLimitRequest {
   std::uint32_t limit = 0;  // 0: unlimited
 };
 
+struct SetPolicyRequest {
+  std::uint64_t req = 0;
+  std::string project;
+  RetryPolicy policy;
+};
+
+struct DlqListRequest {
+  std::uint64_t req = 0;
+  std::uint64_t limit = 100;
+};
+
+struct DlqReply {
+  std::uint64_t req = 0;
+  std::uint64_t total = 0;  // dead tasks held; `tasks` lists the oldest `limit`
+  std::vector<TaskView> tasks;
+};
+
 struct OkReply {
   std::uint64_t req = 0;
+  std::uint64_t count = 0;  // DLQ_PURGE: tasks purged
 };
 
 struct PongReply {
@@ -229,6 +283,13 @@ struct Reject {
   std::string reason;
 };
 
+// Broker -> worker: stop this attempt (SIGTERM, grace, SIGKILL) and report it.
+struct CancelAttempt {
+  std::uint64_t task_id = 0;
+  std::uint32_t attempt = 0;
+  std::string reason;
+};
+
 struct Heartbeat {
   std::uint32_t running = 0;  // worker -> broker: attempts running now
 };
@@ -249,6 +310,10 @@ std::string encode(const WorkersReply& m);
 std::string encode(const ProjectsReply& m);
 std::string encode(const SetLimitRequest& m);
 std::string encode(const OkReply& m);
+std::string encode(const SetPolicyRequest& m);
+std::string encode(const DlqListRequest& m);
+std::string encode(const DlqReply& m);
+std::string encode(const CancelAttempt& m);
 std::string encode(const PongReply& m);
 std::string encode(const ErrorReply& m);
 std::string encode(const Ready& m);
@@ -275,6 +340,10 @@ MaybeError decode(const msgpack::object& root, WorkersReply& out);
 MaybeError decode(const msgpack::object& root, ProjectsReply& out);
 MaybeError decode(const msgpack::object& root, SetLimitRequest& out);
 MaybeError decode(const msgpack::object& root, OkReply& out);
+MaybeError decode(const msgpack::object& root, SetPolicyRequest& out);
+MaybeError decode(const msgpack::object& root, DlqListRequest& out);
+MaybeError decode(const msgpack::object& root, DlqReply& out);
+MaybeError decode(const msgpack::object& root, CancelAttempt& out);
 MaybeError decode(const msgpack::object& root, PongReply& out);
 MaybeError decode(const msgpack::object& root, ErrorReply& out);
 MaybeError decode(const msgpack::object& root, Ready& out);
@@ -303,5 +372,12 @@ std::uint64_t peek_req(const msgpack::object& root);
 
 // Validates a task spec's values (type, project name, priority, argv, ...).
 MaybeError validate(const TaskSpec& spec);
+MaybeError validate(const RetryPolicy& policy);
+
+// The spec alone as a msgpack map (the broker's journal stores it this way).
+std::string encode_spec(const TaskSpec& spec);
+MaybeError decode_spec(std::string_view bytes, TaskSpec& out);
+std::string encode_outcome(const Outcome& outcome);
+MaybeError decode_outcome(std::string_view bytes, Outcome& out);
 
 }  // namespace zfleet::msg

@@ -29,6 +29,11 @@ inline constexpr std::string_view kWorkers = "WORKERS";
 inline constexpr std::string_view kProjects = "PROJECTS";
 inline constexpr std::string_view kSetLimit = "SET_LIMIT";
 inline constexpr std::string_view kPing = "PING";
+inline constexpr std::string_view kCancel = "CANCEL";  // also broker -> worker
+inline constexpr std::string_view kDlqList = "DLQ_LIST";
+inline constexpr std::string_view kDlqRetry = "DLQ_RETRY";
+inline constexpr std::string_view kDlqPurge = "DLQ_PURGE";
+inline constexpr std::string_view kSetPolicy = "SET_POLICY";
 // Broker -> client.
 inline constexpr std::string_view kSubmitted = "SUBMITTED";
 inline constexpr std::string_view kStatusReply = "STATUS_REPLY";
@@ -38,6 +43,7 @@ inline constexpr std::string_view kWorkersReply = "WORKERS_REPLY";
 inline constexpr std::string_view kProjectsReply = "PROJECTS_REPLY";
 inline constexpr std::string_view kOk = "OK";
 inline constexpr std::string_view kPong = "PONG";
+inline constexpr std::string_view kDlqReply = "DLQ_REPLY";
 inline constexpr std::string_view kError = "ERROR";  // also broker -> worker
 // Worker -> broker.
 inline constexpr std::string_view kReady = "READY";
@@ -82,6 +88,10 @@ inline constexpr std::uint32_t kMaxSlots = 4096;
 inline constexpr std::uint32_t kMaxProjectLimit = 1'000'000;
 inline constexpr std::uint64_t kMaxWaitMs = 3'600'000;
 inline constexpr std::uint64_t kMaxTimeoutMs = 7ULL * 24 * 3600 * 1000;
+inline constexpr std::size_t kMaxIdempotencyKeyBytes = 128;
+inline constexpr std::uint32_t kMaxAttempts = 1000;
+inline constexpr std::uint64_t kMaxBackoffMs = 24ULL * 3600 * 1000;
+inline constexpr std::uint64_t kMaxDlqList = 10'000;
 
 // msgpack decoder limits applied to every body from the network. Without
 // them a 17-byte input can ask msgpack-c for ~128 GiB: the decoder allocates

@@ -19,6 +19,8 @@
 #include <boost/process/posix.hpp>
 #include <boost/process/search_path.hpp>
 
+#include "worker/proc_stat.hpp"
+
 namespace zfleet::worker {
 
 namespace bp = boost::process;
@@ -177,17 +179,22 @@ std::optional<ChildProcess> ChildProcess::spawn(const SpawnRequest& request, std
       return std::nullopt;  // `doomed` kills and reaps it
     }
   }
-  return ChildProcess(pid, std::move(pidfd));
+  // Unreaped, the child (or its zombie) still has its /proc entry.
+  const auto stat = read_proc_stat(pid);
+  return ChildProcess(pid, std::move(pidfd), stat ? stat->start_time : 0);
 }
 
 ChildProcess::ChildProcess(ChildProcess&& other) noexcept
-    : pid_(std::exchange(other.pid_, -1)), pidfd_(std::move(other.pidfd_)) {}
+    : pid_(std::exchange(other.pid_, -1)),
+      pidfd_(std::move(other.pidfd_)),
+      start_time_(other.start_time_) {}
 
 ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
   if (this != &other) {
     kill_and_reap();
     pid_ = std::exchange(other.pid_, -1);
     pidfd_ = std::move(other.pidfd_);
+    start_time_ = other.start_time_;
   }
   return *this;
 }

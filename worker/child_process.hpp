@@ -50,6 +50,9 @@ class ChildProcess {
   ~ChildProcess();
 
   pid_t pid() const { return pid_; }
+  // /proc/PID/stat field 22, read at spawn; with the pid it names this exact
+  // process across a restart of the worker (see state_file.hpp). 0: unknown.
+  std::uint64_t start_time() const { return start_time_; }
   // Readable once the child has exited; -1 without pidfd support.
   int exit_fd() const { return pidfd_.get(); }
   bool reaped() const { return pid_ <= 0; }
@@ -64,11 +67,13 @@ class ChildProcess {
   static bool pidfd_supported();
 
  private:
-  ChildProcess(pid_t pid, UniqueFd pidfd) : pid_(pid), pidfd_(std::move(pidfd)) {}
+  ChildProcess(pid_t pid, UniqueFd pidfd, std::uint64_t start_time = 0)
+      : pid_(pid), pidfd_(std::move(pidfd)), start_time_(start_time) {}
   void kill_and_reap();
 
   pid_t pid_ = -1;
   UniqueFd pidfd_;
+  std::uint64_t start_time_ = 0;
 };
 
 // Resolves argv[0] as execvp would: a name with a slash is used as is, any

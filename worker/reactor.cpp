@@ -50,6 +50,7 @@ Reactor::Reactor(const WorkerConfig& config, const Clock& clock, SignalSource& s
       clock_(clock),
       signals_(signals),
       area_(config.work_dir, std::min<std::size_t>(2 * std::size_t{config.slots}, 1024)),
+      state_file_(config.state_file),
       runner_(clock, runner_options(config), area_, env_),
       outbox_(kOutboxItems, kOutboxBytes),
       link_(clock.now(), link_options(config)),
@@ -66,20 +67,26 @@ int Reactor::run() {
   spdlog::info("worker {} starting: broker {}, {} slots, work dir {}, exit watch by {}", config_.id,
                config_.broker, config_.slots, area_.root(),
                ChildProcess::pidfd_supported() ? "pidfd" : "SIGCHLD");
+  end_previous_life();
   for (;;) {
     const TimePoint now = clock_.now();
     run_timers(now);
     collect_finished();
     flush_results();
     if (shutdown_complete(now)) break;
+    // The one place the state file is written: after everything this turn
+    // started or reaped, before sleeping.
+    sync_state_file();
     poll_once(now);
   }
   say_goodbye();
+  close_state_file();
   spdlog::info(
-      "worker {} stopped: {} started, {} done, {} could not start, {} rejected, {} bad messages, "
-      "{} reconnects, {} results dropped",
-      config_.id, counters_.tasks_started, counters_.tasks_done, counters_.tasks_failed,
-      counters_.tasks_rejected, counters_.bad_messages, counters_.reconnects, outbox_.dropped());
+      "worker {} stopped: {} started, {} done ({} noop), {} cancelled, {} could not start, "
+      "{} rejected, {} bad messages, {} reconnects, {} results dropped ({} on cancel)",
+      config_.id, counters_.tasks_started, counters_.tasks_done, counters_.noop_tasks,
+      counters_.tasks_cancelled, counters_.tasks_failed, counters_.tasks_rejected,
+      counters_.bad_messages, counters_.reconnects, outbox_.dropped(), counters_.results_cancelled);
   return 0;
 }
 
@@ -172,7 +179,7 @@ void Reactor::collect_finished() {
     PendingResult r;
     r.task_id = f.task_id;
     r.attempt = f.attempt;
-    if (f.shutdown) {
+    if (f.shutdown && !f.outcome.cancelled) {
       // Stopped by us, not by the task: the broker requeues it elsewhere.
       r.kind = ResultKind::kReject;
       r.reason = "worker_shutdown";

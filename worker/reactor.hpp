@@ -2,8 +2,11 @@
 // touches the broker socket. Each turn it runs what is due (link timers, task
 // timeouts, drain deadline), moves finished results to the outbox and sends
 // what the link allows, then zmq::polls the DEALER socket, the signalfd and
-// every child fd until the next deadline. Decisions live in BrokerLink,
-// TaskRunner and ResultOutbox; this file wires them to the wire format.
+// every child fd until the next deadline. Just before it sleeps, it rewrites
+// the state file if the set of running children changed during the turn (one
+// write per turn however many children started or ended). Decisions live in
+// BrokerLink, TaskRunner and ResultOutbox; this file wires them to the wire
+// format.
 #pragma once
 
 #include <zmq.hpp>
@@ -20,6 +23,7 @@
 #include "worker/broker_link.hpp"
 #include "worker/result_outbox.hpp"
 #include "worker/signal_source.hpp"
+#include "worker/state_file.hpp"
 #include "worker/task_environment.hpp"
 #include "worker/task_runner.hpp"
 #include "worker/work_area.hpp"
@@ -33,7 +37,12 @@ struct WorkerCounters {
   std::uint64_t tasks_done = 0;
   std::uint64_t tasks_failed = 0;  // could not be started
   std::uint64_t tasks_rejected = 0;
-  std::uint64_t bad_messages = 0;  // malformed frames or bodies, wrong version
+  std::uint64_t noop_tasks = 0;         // completed at once, without a child
+  std::uint64_t tasks_cancelled = 0;    // running attempts stopped on CANCEL
+  std::uint64_t results_cancelled = 0;  // undelivered results dropped on CANCEL
+  std::uint64_t cancels_ignored = 0;    // CANCEL for an attempt not held here
+  std::uint64_t leftovers_killed = 0;   // children of a previous life ended at start
+  std::uint64_t bad_messages = 0;       // malformed frames or bodies, wrong version
   std::uint64_t unknown_commands = 0;
   std::uint64_t duplicate_tasks = 0;
   std::uint64_t reconnects = 0;
@@ -41,7 +50,8 @@ struct WorkerCounters {
 
 class Reactor {
  public:
-  // Start-up: may throw std::runtime_error (work directory, signalfd).
+  // Start-up: may throw std::runtime_error (work directory, signalfd, a state
+  // file another worker holds).
   Reactor(const WorkerConfig& config, const Clock& clock, SignalSource& signals);
   ~Reactor();
   Reactor(const Reactor&) = delete;
@@ -64,11 +74,16 @@ class Reactor {
   void receive_messages(TimePoint now);
   void dispatch(const frames::Received& message, TimePoint now);
   void on_task(std::string_view body);
+  void complete_noop(const msg::TaskAssignment& task);
+  void on_cancel(std::string_view body, TimePoint now);
   void reply_invalid_task(const msgpack::object* root, const codec::DecodeError& error);
   void on_signals(TimePoint now);
   void begin_drain(TimePoint now);
   bool shutdown_complete(TimePoint now);
   void say_goodbye();
+  void end_previous_life();
+  void sync_state_file();
+  void close_state_file();
   std::uint32_t free_credit() const;
   std::uint32_t result_credit() const { return draining_ ? 0 : 1; }
 
@@ -76,6 +91,7 @@ class Reactor {
   const Clock& clock_;
   SignalSource& signals_;
   WorkArea area_;
+  StateFile state_file_;
   TaskEnvironment env_;
   TaskRunner runner_;
   ResultOutbox outbox_;
@@ -90,11 +106,14 @@ class Reactor {
   TimePoint drain_deadline_{};
   std::optional<TimePoint> give_up_at_;  // see shutdown_complete()
   bool flush_blocked_ = false;           // the socket refused a result; wait for POLLOUT
+  bool state_file_stale_ = false;        // to be written even if no child changed
+  bool state_file_failing_ = false;      // the last write failed (logged once)
 
   // Reused every loop turn.
   std::vector<zmq_pollitem_t> items_;
   std::vector<zmq::message_t> parts_;
   std::vector<FinishedAttempt> finished_;
+  std::vector<ChildRecord> children_;
 };
 
 }  // namespace zfleet::worker

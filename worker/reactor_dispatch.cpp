@@ -1,6 +1,7 @@
 // The reactor's handling of each message from the broker: registration
-// replies, task intake (start, refuse or report as invalid) and errors. Part
-// of Reactor (see reactor.hpp); split out to keep the loop itself short.
+// replies, task intake (start, complete a noop, refuse or report as
+// invalid), cancellation and errors. Part of Reactor (see reactor.hpp);
+// split out to keep the loop itself short.
 #include <spdlog/spdlog.h>
 
 #include "common/protocol.hpp"
@@ -13,6 +14,8 @@ void Reactor::dispatch(const frames::Received& message, TimePoint now) {
   const std::string& command = message.command;
   if (command == cmd::kTask) {
     on_task(message.body);
+  } else if (command == cmd::kCancel) {
+    on_cancel(message.body, now);
   } else if (command == cmd::kHeartbeat) {
     // Liveness was already noted; the body carries nothing the worker needs.
   } else if (command == cmd::kWelcome) {
@@ -81,6 +84,10 @@ void Reactor::on_task(std::string_view body) {
     send(proto::cmd::kReject, msg::encode(msg::Reject{task.task_id, task.attempt, 0, refusal}));
     return;
   }
+  if (task.spec.type == "noop") {
+    complete_noop(task);
+    return;
+  }
 
   auto started = runner_.start(task);
   if (!started.started) {
@@ -100,6 +107,52 @@ void Reactor::on_task(std::string_view body) {
   ++counters_.tasks_started;
   send(proto::cmd::kStarted,
        msg::encode(msg::Started{task.task_id, task.attempt, started.pid, started.started_at_ms}));
+}
+
+// A noop measures the fleet's own overhead, so it costs only its DONE: no
+// STARTED, no directory, no pipes, no child.
+void Reactor::complete_noop(const msg::TaskAssignment& task) {
+  ++counters_.noop_tasks;
+  ++counters_.tasks_done;
+  PendingResult r;
+  r.kind = ResultKind::kDone;
+  r.task_id = task.task_id;
+  r.attempt = task.attempt;
+  r.outcome.exit_code = 0;
+  r.outcome.started_at_ms = r.outcome.finished_at_ms = clock_.wall_ms();
+  outbox_.push(std::move(r));
+  flush_results();
+}
+
+// CANCEL: stop the attempt if it runs here; if it already ended and its
+// result waits in the outbox, drop the result (the broker no longer wants
+// it) but still hand the attempt back with its slot's credit; otherwise
+// there is nothing to do.
+void Reactor::on_cancel(std::string_view body, TimePoint now) {
+  msg::CancelAttempt cancel;
+  if (auto error = msg::decode_bytes(body, cancel)) {
+    ++counters_.bad_messages;
+    spdlog::debug("bad CANCEL: {}", error->message);
+    return;
+  }
+  if (runner_.cancel(cancel.task_id, cancel.attempt, now)) {
+    ++counters_.tasks_cancelled;
+    spdlog::info("task {} attempt {} cancelled by the broker ({}): stopping it", cancel.task_id,
+                 cancel.attempt, cancel.reason);
+    return;
+  }
+  // An attempt that ended in this loop turn still has its result in the runner.
+  collect_finished();
+  if (outbox_.drop(cancel.task_id, cancel.attempt)) {
+    ++counters_.results_cancelled;
+    spdlog::info("task {} attempt {} cancelled by the broker ({}) after it ended: result dropped",
+                 cancel.task_id, cancel.attempt, cancel.reason);
+    flush_results();
+    return;
+  }
+  ++counters_.cancels_ignored;
+  spdlog::debug("CANCEL for task {} attempt {}, which is not held here: ignored", cancel.task_id,
+                cancel.attempt);
 }
 
 void Reactor::reply_invalid_task(const msgpack::object* root, const codec::DecodeError& error) {

@@ -14,6 +14,7 @@ std::string_view PendingResult::command() const {
     case ResultKind::kFailed:
       return proto::cmd::kFailed;
     case ResultKind::kReject:
+    case ResultKind::kDropped:
       return proto::cmd::kReject;
   }
   return proto::cmd::kDone;
@@ -27,6 +28,8 @@ std::string PendingResult::encode(std::uint32_t credit) const {
       return msg::encode(msg::Failed{task_id, attempt, credit, reason, message});
     case ResultKind::kReject:
       return msg::encode(msg::Reject{task_id, attempt, credit, reason});
+    case ResultKind::kDropped:
+      return msg::encode(msg::Reject{task_id, attempt, credit, "cancelled"});
   }
   return {};
 }
@@ -51,6 +54,21 @@ void ResultOutbox::push(PendingResult result) {
 void ResultOutbox::pop_front() {
   bytes_ -= items_.front().bytes();
   items_.pop_front();
+}
+
+bool ResultOutbox::drop(std::uint64_t task_id, std::uint32_t attempt) {
+  for (auto& r : items_) {
+    if (r.task_id != task_id || r.attempt != attempt) continue;
+    bytes_ -= r.bytes();
+    PendingResult dropped;
+    dropped.kind = ResultKind::kDropped;
+    dropped.task_id = task_id;
+    dropped.attempt = attempt;
+    r = std::move(dropped);
+    bytes_ += r.bytes();
+    return true;
+  }
+  return false;
 }
 
 std::uint32_t ResultOutbox::slots_held() const {

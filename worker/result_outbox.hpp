@@ -16,7 +16,15 @@
 
 namespace zfleet::worker {
 
-enum class ResultKind { kDone, kFailed, kReject };
+enum class ResultKind {
+  kDone,
+  kFailed,
+  kReject,
+  // A result dropped because the broker cancelled its attempt before it was
+  // delivered: sent as REJECT "cancelled" with the slot's credit, so the
+  // broker ends the lease and gets the slot back without the outcome.
+  kDropped,
+};
 
 struct PendingResult {
   ResultKind kind = ResultKind::kDone;
@@ -30,8 +38,8 @@ struct PendingResult {
   std::string_view command() const;
   std::string encode(std::uint32_t credit) const;
   std::size_t bytes() const;
-  // DONE and FAILED free the slot the broker counted; a REJECT frees nothing
-  // the broker did not already take back.
+  // DONE, FAILED and a dropped result free the slot the broker counted; a
+  // REJECT frees nothing the broker did not already take back.
   bool returns_slot() const { return kind != ResultKind::kReject; }
 };
 
@@ -45,6 +53,9 @@ class ResultOutbox {
   std::size_t size() const { return items_.size(); }
   const PendingResult& front() const { return items_.front(); }
   void pop_front();
+  // CANCEL for an attempt whose result waits here: the result is replaced,
+  // in place, by a kDropped one. False when no result of it is held.
+  bool drop(std::uint64_t task_id, std::uint32_t attempt);
 
   // Slots whose credit the broker gets back only when these are delivered.
   std::uint32_t slots_held() const;

@@ -46,6 +46,7 @@ struct TaskRunner::Attempt {
   std::string work_dir;  // ours to remove; empty when the task named its cwd
   std::int64_t started_at_ms = 0;
   bool shutdown = false;
+  bool cancelled = false;
   bool done = false;
   // The layout of this attempt's items in the last append_poll_items().
   bool polled_stdin = false;
@@ -144,6 +145,7 @@ StartResult TaskRunner::start(const msg::TaskAssignment& task) {
   result.pid = static_cast<std::uint64_t>(attempt->child->pid());
   result.started_at_ms = attempt->started_at_ms;
   attempts_.push_back(std::move(attempt));
+  children_changed_ = true;
   return result;
 }
 
@@ -239,6 +241,7 @@ void TaskRunner::finish(Attempt& a, const ExitStatus& status) {
   o.signal = status.signal;
   if (!o.exit_code && !o.signal) o.error = "exit status lost";
   o.timed_out = a.schedule.timed_out();
+  o.cancelled = a.cancelled;
   o.stdout_tail = a.stdout_tail.contents();
   o.stderr_tail = a.stderr_tail.contents();
   o.stdout_bytes = a.stdout_tail.total_bytes();
@@ -250,6 +253,7 @@ void TaskRunner::finish(Attempt& a, const ExitStatus& status) {
   o.max_rss_kb = status.max_rss_kb;
   finished_.push_back(std::move(f));
   a.done = true;
+  children_changed_ = true;
 }
 
 void TaskRunner::apply(Attempt& a, KillStep step) {
@@ -276,6 +280,24 @@ void TaskRunner::stop_all(bool kill_now) {
   for (auto& a : attempts_) {
     a->shutdown = true;
     apply(*a, kill_now ? a->schedule.kill_now() : a->schedule.terminate_now(now));
+  }
+}
+
+bool TaskRunner::cancel(std::uint64_t task_id, std::uint32_t attempt, TimePoint now) {
+  for (auto& a : attempts_) {
+    if (a->task_id != task_id || a->attempt != attempt) continue;
+    a->cancelled = true;
+    apply(*a, a->schedule.terminate_now(now));
+    return true;
+  }
+  return false;
+}
+
+void TaskRunner::children(std::vector<ChildRecord>& out) const {
+  out.clear();
+  for (const auto& a : attempts_) {
+    if (!a->child) continue;
+    out.push_back({a->child->pid(), a->child->start_time(), a->task_id, a->attempt});
   }
 }
 

@@ -12,12 +12,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/clock.hpp"
 #include "common/messages.hpp"
 #include "worker/child_process.hpp"
 #include "worker/output_tail.hpp"
+#include "worker/state_file.hpp"
 #include "worker/task_environment.hpp"
 #include "worker/termination_schedule.hpp"
 #include "worker/unique_fd.hpp"
@@ -42,6 +44,7 @@ struct FinishedAttempt {
   std::uint64_t task_id = 0;
   std::uint32_t attempt = 0;
   bool shutdown = false;  // ended by the worker's own shutdown, not by the task
+                          // (outcome.cancelled: ended because the broker cancelled it)
   msg::Outcome outcome;
 };
 
@@ -70,6 +73,16 @@ class TaskRunner {
   // Worker shutdown: SIGTERM every group now (SIGKILL after the grace), or
   // SIGKILL at once. The attempts finish with `shutdown` set.
   void stop_all(bool kill_now);
+  // The broker cancelled this attempt: SIGTERM its group now and SIGKILL it
+  // after its grace period, as at a timeout (an escalation already under way
+  // keeps its pace). It finishes with outcome.cancelled set. False when the
+  // attempt is not running here.
+  bool cancel(std::uint64_t task_id, std::uint32_t attempt, TimePoint now);
+
+  // The running children, for the state file.
+  void children(std::vector<ChildRecord>& out) const;
+  // Whether a child started or ended since the last call.
+  bool take_children_changed() { return std::exchange(children_changed_, false); }
 
   // Moves the results finished so far to `out` (appending).
   void take_finished(std::vector<FinishedAttempt>& out);
@@ -86,6 +99,7 @@ class TaskRunner {
   TaskEnvironment& env_;
   std::vector<std::unique_ptr<Attempt>> attempts_;
   std::vector<FinishedAttempt> finished_;
+  bool children_changed_ = false;
 };
 
 }  // namespace zfleet::worker

@@ -80,6 +80,10 @@ ParsedConfig parse_worker_config(int argc, const char* const* argv) {
   app.add_option("--work-dir", c.work_dir,
                  "parent of the tasks' private directories (default: $TMPDIR/zfleet-worker/<id>)")
       ->envname(env("WORK_DIR"));
+  app.add_option("--state-file", c.state_file,
+                 "where running children are recorded, so a restarted worker can end those of "
+                 "its previous life (default: <work-dir>/worker-state)")
+      ->envname(env("STATE_FILE"));
   app.add_option("--log-level", c.log_level, "trace, debug, info, warn, error, critical, off")
       ->envname(env("LOG_LEVEL"))
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
@@ -105,6 +109,7 @@ ParsedConfig parse_worker_config(int argc, const char* const* argv) {
     c.work_dir =
         std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/zfleet-worker/" + c.id;
   }
+  if (c.state_file.empty()) c.state_file = c.work_dir + "/worker-state";
   return {std::move(c), 0};
 }
 

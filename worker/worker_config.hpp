@@ -22,7 +22,8 @@ struct WorkerConfig {
   std::uint64_t default_timeout_ms = 0;  // 0: tasks without a timeout run for ever
   std::uint64_t grace_ms = 5000;         // SIGTERM -> SIGKILL for tasks without grace_ms
   std::uint64_t drain_timeout_ms = 30000;
-  std::string work_dir;  // default: $TMPDIR (or /tmp)/zfleet-worker/<id>
+  std::string work_dir;    // default: $TMPDIR (or /tmp)/zfleet-worker/<id>
+  std::string state_file;  // running children, for the next life; default: <work_dir>/worker-state
   std::string log_level;
 };
 

@@ -19,12 +19,14 @@ namespace zfleet::ctl {
 struct GlobalOptions {
   std::string broker = std::string(proto::kDefaultClientEndpoint);
   std::uint64_t timeout_ms = 5000;  // per request, on top of any wait asked for
+  int submit_retries = 3;           // resends of an unanswered submit (same idempotency key)
   bool json = false;
 };
 
 // Runs a parsed subcommand against the broker; returns the exit status.
 using Action = std::function<int(Client&)>;
 
+// `app` may be nested (`dlq list`); it runs when it was the one parsed.
 struct Command {
   CLI::App* app = nullptr;
   Action run;
@@ -33,6 +35,7 @@ struct Command {
 std::vector<Command> add_submit_commands(CLI::App& app, const GlobalOptions& options);
 std::vector<Command> add_query_commands(CLI::App& app, const GlobalOptions& options);
 std::vector<Command> add_admin_commands(CLI::App& app, const GlobalOptions& options);
+std::vector<Command> add_control_commands(CLI::App& app, const GlobalOptions& options);
 
 // Prints `error` on stderr and returns the exit status it maps to.
 int report_error(const ClientError& error, const GlobalOptions& options);

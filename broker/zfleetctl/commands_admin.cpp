@@ -1,11 +1,12 @@
-// The fleet-wide admin subcommands: stats, workers, projects, set-limit and
-// ping. Each is one request; tables for people, JSON for scripts.
+// The fleet-wide admin subcommands: stats, workers, projects, set-limit,
+// set-policy and ping. Each is one request; tables for people, JSON for scripts.
 #include <iomanip>
 #include <iostream>
 
 #include "broker/zfleetctl/command.hpp"
 #include "broker/zfleetctl/exit_code.hpp"
 #include "broker/zfleetctl/json_view.hpp"
+#include "broker/zfleetctl/retry_flags.hpp"
 #include "broker/zfleetctl/table.hpp"
 #include "broker/zfleetctl/units.hpp"
 
@@ -78,11 +79,15 @@ int run_projects(Client& client, const GlobalOptions& global) {
                {"RUNNING", Align::kRight},
                {"PEAK", Align::kRight},
                {"SUCCEEDED", Align::kRight},
-               {"FAILED", Align::kRight}});
+               {"FAILED", Align::kRight},
+               {"DEAD", Align::kRight},
+               {"CANCELLED", Align::kRight},
+               {"POLICY"}});
   for (const auto& p : reply.value()) {
     table.add_row({p.name, p.limit == 0 ? "-" : std::to_string(p.limit), std::to_string(p.queued),
                    std::to_string(p.running), std::to_string(p.peak_running),
-                   std::to_string(p.succeeded), std::to_string(p.failed)});
+                   std::to_string(p.succeeded), std::to_string(p.failed), std::to_string(p.dead),
+                   std::to_string(p.cancelled), describe_policy(p.policy)});
   }
   std::cout << table.render();
   return as_int(ExitCode::kOk);
@@ -104,6 +109,48 @@ int run_set_limit(Client& client, const GlobalOptions& global, const LimitOption
               << "\n";
   }
   return as_int(ExitCode::kOk);
+}
+
+struct PolicyOptions {
+  std::string project;
+  RetryFlags flags;
+};
+
+int run_set_policy(Client& client, const GlobalOptions& global, const PolicyOptions& options) {
+  msg::RetryPolicy policy;
+  if (auto error = build_policy(options.flags, policy)) {
+    std::cerr << "zfleetctl: " << *error << "\n";
+    return as_int(ExitCode::kUsage);
+  }
+  auto reply = client.set_policy(options.project, policy);
+  if (!reply) return report_error(reply.error(), global);
+  if (global.json) {
+    std::cout << dump_line({{"project", options.project}, {"policy", policy_json(policy)}}) << "\n";
+  } else {
+    const std::string summary = describe_policy(policy);
+    std::cout << "project " << options.project << ": retry policy "
+              << (summary == "-" ? std::string("the broker's defaults") : summary) << "\n";
+  }
+  return as_int(ExitCode::kOk);
+}
+
+CLI::App* add_set_policy(CLI::App& app, PolicyOptions& options) {
+  CLI::App* sub = app.add_subcommand(
+      "set-policy",
+      "Set a project's retry policy; flags left out go back to the broker's defaults");
+  sub->add_option("project", options.project, "Project name")->required();
+  sub->add_option("--max-attempts", options.flags.max_attempts,
+                  "Attempts in all, the first included (0: the broker's default)")
+      ->check(CLI::Range(std::uint32_t{0}, proto::kMaxAttempts));
+  sub->add_option("--backoff-ms", options.flags.backoff_ms,
+                  "Delay before the 2nd attempt in ms, doubling after (0: the broker's default)")
+      ->check(CLI::Range(std::uint64_t{0}, proto::kMaxBackoffMs));
+  sub->add_option("--backoff-max-ms", options.flags.backoff_max_ms,
+                  "Cap on that delay in ms (0: the broker's default)")
+      ->check(CLI::Range(std::uint64_t{0}, proto::kMaxBackoffMs));
+  sub->add_option("--retry-on", options.flags.retry_on,
+                  "Endings that are retried: exit,signal,timeout,lost,error (comma-separated)");
+  return sub;
 }
 
 int run_ping(Client& client, const GlobalOptions& global) {
@@ -132,8 +179,9 @@ std::vector<Command> add_admin_commands(CLI::App& app, const GlobalOptions& glob
                       [&global](Client& c) { return run_stats(c, global); }});
   commands.push_back({app.add_subcommand("workers", "List connected workers"),
                       [&global](Client& c) { return run_workers(c, global); }});
-  commands.push_back({app.add_subcommand("projects", "List projects with limits and counts"),
-                      [&global](Client& c) { return run_projects(c, global); }});
+  commands.push_back(
+      {app.add_subcommand("projects", "List projects with limits, counts and policies"),
+       [&global](Client& c) { return run_projects(c, global); }});
 
   auto limit = std::make_shared<LimitOptions>();
   CLI::App* set_limit =
@@ -142,6 +190,10 @@ std::vector<Command> add_admin_commands(CLI::App& app, const GlobalOptions& glob
   set_limit->add_option("limit", limit->limit, "Tasks of the project running at once")->required();
   commands.push_back(
       {set_limit, [limit, &global](Client& c) { return run_set_limit(c, global, *limit); }});
+
+  auto policy = std::make_shared<PolicyOptions>();
+  commands.push_back({add_set_policy(app, *policy),
+                      [policy, &global](Client& c) { return run_set_policy(c, global, *policy); }});
 
   commands.push_back({app.add_subcommand("ping", "Check the broker answers; show its version"),
                       [&global](Client& c) { return run_ping(c, global); }});

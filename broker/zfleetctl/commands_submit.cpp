@@ -1,6 +1,6 @@
 // The `submit` subcommand: one task from flags and argv, or many from a
 // JSON-lines file (submit_batch.cpp); with --wait, the task's result decides
-// the exit status.
+// the exit status. Retry policy, start time and idempotency key are flags too.
 #include <iostream>
 
 #include "broker/zfleetctl/command.hpp"
@@ -17,6 +17,9 @@ namespace {
 
 struct SubmitOptions {
   SpecFlags spec;
+  // Read only when given: SpecFlags holds them as optionals.
+  std::uint64_t delay_ms = 0;
+  std::int64_t not_before_ms = 0;
   std::string stdin_file;
   std::string file;
   std::size_t window = 256;
@@ -57,16 +60,22 @@ int submit_one(Client& client, const GlobalOptions& global, const SubmitOptions&
     }
   }
   msg::TaskSpec spec;
-  if (auto error = build_spec(options.spec, std::move(stdin_data), spec)) {
+  if (auto error = build_spec(options.spec, std::move(stdin_data), SystemClock().wall_ms(), spec)) {
     std::cerr << "zfleetctl: " << *error << "\n";
     return as_int(ExitCode::kUsage);
   }
-  auto submitted = client.submit(spec);
+  auto submitted = client.submit_detailed(spec);
   if (!submitted) return report_error(submitted.error(), global);
-  const std::uint64_t id = submitted.value();
+  const std::uint64_t id = submitted.value().id;
+  // Only news for a key the caller chose: with the client's own key, a
+  // duplicate just means an earlier try got through and its reply was lost.
+  if (submitted.value().duplicate && !options.spec.idempotency_key.empty() && !global.json) {
+    std::cerr << "zfleetctl: idempotency key '" << options.spec.idempotency_key
+              << "' was already used: task " << id << " is that submission\n";
+  }
   if (!options.wait) {
     if (global.json) {
-      std::cout << dump_line({{"id", id}}) << "\n";
+      std::cout << dump_line({{"id", id}, {"duplicate", submitted.value().duplicate}}) << "\n";
     } else {
       std::cout << id << "\n";
     }
@@ -87,6 +96,12 @@ int submit_file(Client& client, const GlobalOptions& global, const SubmitOptions
     std::cerr << "zfleetctl: give either --file or a command line, not both\n";
     return as_int(ExitCode::kUsage);
   }
+  if (!options.spec.idempotency_key.empty()) {
+    // As a default for every line it would make the whole file one task.
+    std::cerr << "zfleetctl: --idempotency-key names one task; give each line its own "
+                 "\"idempotency_key\" instead\n";
+    return as_int(ExitCode::kUsage);
+  }
   std::string stdin_data;
   if (!options.stdin_file.empty()) {
     if (options.stdin_file == "-" && options.file == "-") {
@@ -99,7 +114,8 @@ int submit_file(Client& client, const GlobalOptions& global, const SubmitOptions
     }
   }
   msg::TaskSpec defaults;
-  if (auto error = apply_flags(options.spec, std::move(stdin_data), defaults)) {
+  if (auto error =
+          apply_flags(options.spec, std::move(stdin_data), SystemClock().wall_ms(), defaults)) {
     std::cerr << "zfleetctl: " << *error << "\n";
     return as_int(ExitCode::kUsage);
   }
@@ -144,12 +160,36 @@ std::vector<Command> add_submit_commands(CLI::App& app, const GlobalOptions& glo
   sub->add_option("--wait-ms", options->wait_ms,
                   "Give up waiting after this many ms (implies --wait; 0: never)")
       ->check(CLI::NonNegativeNumber);
+  sub->add_option("--type", spec.type, "Task type: shell, or noop (no child; needs no argv)")
+      ->check(CLI::IsMember({"shell", "noop"}))
+      ->capture_default_str();
+  sub->add_option("--max-attempts", spec.retry.max_attempts,
+                  "Attempts in all, the first included (0: the project's policy)")
+      ->check(CLI::Range(std::uint32_t{0}, proto::kMaxAttempts));
+  sub->add_option("--backoff-ms", spec.retry.backoff_ms,
+                  "Delay before the 2nd attempt in ms, doubling after (0: the project's policy)")
+      ->check(CLI::Range(std::uint64_t{0}, proto::kMaxBackoffMs));
+  sub->add_option("--backoff-max-ms", spec.retry.backoff_max_ms,
+                  "Cap on that delay in ms (0: the project's policy)")
+      ->check(CLI::Range(std::uint64_t{0}, proto::kMaxBackoffMs));
+  sub->add_option("--retry-on", spec.retry.retry_on,
+                  "Endings that are retried: exit,signal,timeout,lost,error (comma-separated)");
+  CLI::Option* delay = sub->add_option("--delay-ms", options->delay_ms,
+                                       "Start no sooner than this many ms from now");
+  CLI::Option* not_before = sub->add_option("--not-before", options->not_before_ms,
+                                            "Start no sooner than this Unix time in ms")
+                                ->excludes(delay);
+  sub->add_option("--idempotency-key", spec.idempotency_key,
+                  "Submitting the same key again returns the first task's id (default: a random "
+                  "key, so retries of this submit are safe)");
   sub->add_option("argv", spec.argv, "The command to run (put it after --)");
 
-  Action run = [options, &global](Client& client) {
+  Action run = [options, delay, not_before, &global](Client& client) {
     options->wait = options->wait || options->wait_ms > 0;
+    if (delay->count() > 0) options->spec.delay_ms = options->delay_ms;
+    if (not_before->count() > 0) options->spec.not_before_ms = options->not_before_ms;
     if (!options->file.empty()) return submit_file(client, global, *options);
-    if (options->spec.argv.empty()) {
+    if (options->spec.argv.empty() && options->spec.type != "noop") {
       std::cerr << "zfleetctl: submit needs a command (zfleetctl submit -- ARGV...) or --file\n";
       return as_int(ExitCode::kUsage);
     }

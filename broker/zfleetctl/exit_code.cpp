@@ -57,9 +57,12 @@ ExitCode exit_for_task(const msg::TaskView& task) {
     case msg::TaskState::kSucceeded:
       return ExitCode::kOk;
     case msg::TaskState::kFailed:
+    case msg::TaskState::kDead:
+    case msg::TaskState::kCancelled:
       return ExitCode::kFailed;
     case msg::TaskState::kQueued:
     case msg::TaskState::kRunning:
+    case msg::TaskState::kScheduled:
       return ExitCode::kNotFinal;
   }
   return ExitCode::kFailed;
@@ -69,6 +72,9 @@ int task_exit_status(const msg::TaskView& task) {
   if (!msg::is_final(task.state)) return as_int(ExitCode::kNotFinal);
   if (!task.outcome) return as_int(exit_for_task(task));
   const msg::Outcome& o = *task.outcome;
+  // Cancelled is the operator's doing, not the task's: its kill signal is
+  // not the task's status.
+  if (task.state == msg::TaskState::kCancelled || o.cancelled) return as_int(ExitCode::kFailed);
   if (!o.error.empty()) return as_int(ExitCode::kFailed);
   // Checked before the signal: a timed-out task usually ends by the worker's
   // SIGTERM or SIGKILL, and "it timed out" is the useful answer.
@@ -82,7 +88,7 @@ int task_exit_status(const msg::TaskView& task) {
   // A process status is 0-255; anything else, or a failed task that reports
   // 0, must still not look like success to the caller's shell.
   if (status < 0 || status > 255) return as_int(ExitCode::kFailed);
-  if (status == 0 && task.state == msg::TaskState::kFailed) return as_int(ExitCode::kFailed);
+  if (status == 0 && task.state != msg::TaskState::kSucceeded) return as_int(ExitCode::kFailed);
   return status;
 }
 

@@ -36,11 +36,12 @@ ExitCode exit_for_error(const ClientError& error);
 // a trailing newline.
 std::string error_line(const ClientError& error, std::string_view endpoint);
 
-// For `result`: 0 succeeded, 1 failed, 3 not final yet.
+// For `result`: 0 succeeded, 1 failed / dead / cancelled, 3 not final yet.
 ExitCode exit_for_task(const msg::TaskView& task);
 
-// For `submit --wait`: the task's own status; 1 when it could not run at all
-// (or failed without an outcome), 3 when it is not final.
+// For `submit --wait`: the task's own status; 1 when it could not run at all,
+// was cancelled, or failed without an outcome; 3 when it is not final (queued,
+// scheduled, running). A dead task reports its last attempt's status.
 int task_exit_status(const msg::TaskView& task);
 
 // The more severe of two, for commands that do many things (submit --file):

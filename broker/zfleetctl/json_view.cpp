@@ -19,6 +19,10 @@ json timestamp(std::int64_t unix_ms) {
   return unix_ms == 0 ? json(nullptr) : json(unix_ms);
 }
 
+json or_null(std::uint64_t value) {
+  return value == 0 ? json(nullptr) : json(value);
+}
+
 }  // namespace
 
 json outcome_json(const msg::Outcome& o) {
@@ -26,6 +30,7 @@ json outcome_json(const msg::Outcome& o) {
       {"exit_code", optional_int(o.exit_code)},
       {"signal", optional_int(o.signal)},
       {"timed_out", o.timed_out},
+      {"cancelled", o.cancelled},
       {"error", optional_string(o.error)},
       {"succeeded", o.succeeded()},
       {"stdout", o.stdout_tail},
@@ -53,6 +58,7 @@ json task_json(const msg::TaskView& t) {
       {"submitted_at_ms", timestamp(t.submitted_at_ms)},
       {"started_at_ms", timestamp(t.started_at_ms)},
       {"finished_at_ms", timestamp(t.finished_at_ms)},
+      {"not_before_ms", timestamp(t.not_before_ms)},
       {"outcome", t.outcome ? outcome_json(*t.outcome) : json(nullptr)},
   };
 }
@@ -80,6 +86,15 @@ json workers_json(const std::vector<msg::WorkerView>& workers) {
   return out;
 }
 
+json policy_json(const msg::RetryPolicy& p) {
+  return json{
+      {"max_attempts", or_null(p.max_attempts)},
+      {"backoff_ms", or_null(p.backoff_ms)},
+      {"backoff_max_ms", or_null(p.backoff_max_ms)},
+      {"retry_on", p.retry_on.empty() ? json(nullptr) : json(p.retry_on)},
+  };
+}
+
 json project_json(const msg::ProjectView& p) {
   return json{
       {"name", p.name},
@@ -89,6 +104,9 @@ json project_json(const msg::ProjectView& p) {
       {"peak_running", p.peak_running},
       {"succeeded", p.succeeded},
       {"failed", p.failed},
+      {"dead", p.dead},
+      {"cancelled", p.cancelled},
+      {"policy", policy_json(p.policy)},
   };
 }
 
@@ -97,6 +115,13 @@ json projects_json(const std::vector<msg::ProjectView>& projects) {
   for (const auto& p : projects)
     out.push_back(project_json(p));
   return out;
+}
+
+json dead_letters_json(std::uint64_t total, const std::vector<msg::TaskView>& tasks) {
+  json list = json::array();
+  for (const auto& t : tasks)
+    list.push_back(task_json(t));
+  return json{{"total", total}, {"tasks", std::move(list)}};
 }
 
 json counters_json(const msg::Counters& counters) {

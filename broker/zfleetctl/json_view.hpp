@@ -23,8 +23,12 @@ Json outcome_json(const msg::Outcome& outcome);
 Json task_json(const msg::TaskView& task);
 Json worker_json(const msg::WorkerView& worker);
 Json workers_json(const std::vector<msg::WorkerView>& workers);
+// Fields left to the defaults (0 / empty) are null.
+Json policy_json(const msg::RetryPolicy& policy);
 Json project_json(const msg::ProjectView& project);
 Json projects_json(const std::vector<msg::ProjectView>& projects);
+// {"total": N, "tasks": [task objects]}: one page of the dead-letter list.
+Json dead_letters_json(std::uint64_t total, const std::vector<msg::TaskView>& tasks);
 // One object, counter name -> value, in the broker's order.
 Json counters_json(const msg::Counters& counters);
 Json pong_json(const msg::PongReply& pong, std::chrono::microseconds round_trip);

@@ -26,13 +26,18 @@ int run(int argc, char** argv) {
                  "Per-request timeout in ms (on top of any wait asked for)")
       ->check(CLI::Range(std::uint64_t{1}, proto::kMaxWaitMs))
       ->capture_default_str();
+  app.add_option("--submit-retries", options.submit_retries,
+                 "Times an unanswered submit is sent again (same idempotency key)")
+      ->check(CLI::Range(0, 100))
+      ->capture_default_str();
   app.add_flag("--json", options.json, "Machine-readable output on stdout");
   app.require_subcommand(1);
   // Lets the global options follow the subcommand too ("status 7 --json").
   app.fallthrough();
 
   std::vector<Command> commands;
-  for (auto add : {add_submit_commands, add_query_commands, add_admin_commands}) {
+  for (auto add :
+       {add_submit_commands, add_query_commands, add_control_commands, add_admin_commands}) {
     auto added = add(app, options);
     commands.insert(commands.end(), added.begin(), added.end());
   }
@@ -46,15 +51,18 @@ int run(int argc, char** argv) {
 
   std::optional<Client> client;
   try {
-    client.emplace(
-        Client::Options{options.broker, Millis{static_cast<Millis::rep>(options.timeout_ms)}});
+    Client::Options client_options;
+    client_options.endpoint = options.broker;
+    client_options.timeout = Millis{static_cast<Millis::rep>(options.timeout_ms)};
+    client_options.submit_retries = options.submit_retries;
+    client.emplace(client_options);
   } catch (const zmq::error_t& e) {
     std::cerr << "zfleetctl: invalid broker endpoint '" << options.broker << "': " << e.what()
               << "\n";
     return as_int(ExitCode::kUsage);
   }
   for (const auto& command : commands) {
-    if (app.got_subcommand(command.app)) return command.run(*client);
+    if (command.app->parsed()) return command.run(*client);
   }
   return as_int(ExitCode::kUsage);
 }

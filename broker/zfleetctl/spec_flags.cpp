@@ -19,9 +19,38 @@ std::optional<std::string> parse_env_assignment(std::string_view text,
   return std::nullopt;
 }
 
+std::optional<std::string> resolve_not_before(std::optional<std::uint64_t> delay_ms,
+                                              std::optional<std::int64_t> not_before_ms,
+                                              std::int64_t now_ms, std::int64_t& out) {
+  if (delay_ms && not_before_ms) return std::string("give --delay-ms or --not-before, not both");
+  if (not_before_ms) {
+    if (*not_before_ms < 0) return std::string("--not-before is a Unix time in ms, not negative");
+    out = *not_before_ms;
+  } else if (delay_ms) {
+    // Bounded like a backoff so the sum cannot overflow; a longer delay is a
+    // --not-before.
+    if (*delay_ms > proto::kMaxTimeoutMs) {
+      return "--delay-ms must be at most " + std::to_string(proto::kMaxTimeoutMs) + " (7 days)";
+    }
+    out = now_ms + static_cast<std::int64_t>(*delay_ms);
+  } else {
+    out = 0;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_idempotency_key(std::string_view key) {
+  if (key.size() > proto::kMaxIdempotencyKeyBytes) {
+    return "idempotency key is longer than " + std::to_string(proto::kMaxIdempotencyKeyBytes) +
+           " bytes";
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> apply_flags(const SpecFlags& flags, std::string stdin_data,
-                                       msg::TaskSpec& out) {
+                                       std::int64_t now_ms, msg::TaskSpec& out) {
   msg::TaskSpec spec;
+  spec.type = flags.type;
   spec.project = flags.project;
   spec.priority = flags.priority;
   spec.argv = flags.argv;
@@ -41,14 +70,21 @@ std::optional<std::string> apply_flags(const SpecFlags& flags, std::string stdin
   if (spec.timeout_ms > proto::kMaxTimeoutMs || spec.grace_ms > proto::kMaxTimeoutMs) {
     return "--timeout-ms and --grace-ms must be at most " + std::to_string(proto::kMaxTimeoutMs);
   }
+  if (auto error = build_policy(flags.retry, spec.retry)) return error;
+  if (auto error =
+          resolve_not_before(flags.delay_ms, flags.not_before_ms, now_ms, spec.not_before_ms)) {
+    return error;
+  }
+  if (auto error = check_idempotency_key(flags.idempotency_key)) return error;
+  spec.idempotency_key = flags.idempotency_key;
   out = std::move(spec);
   return std::nullopt;
 }
 
 std::optional<std::string> build_spec(const SpecFlags& flags, std::string stdin_data,
-                                      msg::TaskSpec& out) {
+                                      std::int64_t now_ms, msg::TaskSpec& out) {
   msg::TaskSpec spec;
-  if (auto error = apply_flags(flags, std::move(stdin_data), spec)) return error;
+  if (auto error = apply_flags(flags, std::move(stdin_data), now_ms, spec)) return error;
   if (auto error = msg::validate(spec)) return error->message;
   out = std::move(spec);
   return std::nullopt;

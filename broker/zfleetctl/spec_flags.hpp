@@ -11,11 +11,13 @@
 #include <utility>
 #include <vector>
 
+#include "broker/zfleetctl/retry_flags.hpp"
 #include "common/messages.hpp"
 
 namespace zfleet::ctl {
 
 struct SpecFlags {
+  std::string type = "shell";  // "shell", or "noop" (no child, no argv needed)
   std::string project = std::string(proto::kDefaultProject);
   std::uint32_t priority = proto::kDefaultPriority;
   std::vector<std::string> env;  // "K=V" each, in the order given
@@ -23,8 +25,21 @@ struct SpecFlags {
   std::uint64_t timeout_ms = 0;  // 0: the worker's default
   std::uint64_t grace_ms = 0;    // 0: the worker's default
   std::uint64_t output_cap = proto::kDefaultOutputCapBytes;
+  RetryFlags retry;                           // per-task overrides of the project's policy
+  std::optional<std::uint64_t> delay_ms;      // not before now + this
+  std::optional<std::int64_t> not_before_ms;  // Unix ms; exclusive with delay_ms
+  std::string idempotency_key;                // empty: the client makes one up
   std::vector<std::string> argv;
 };
+
+// A start time from "--delay-ms" or "--not-before" (at most one of them),
+// as Unix ms; 0 when neither is given. `now_ms` is the current Unix time.
+std::optional<std::string> resolve_not_before(std::optional<std::uint64_t> delay_ms,
+                                              std::optional<std::int64_t> not_before_ms,
+                                              std::int64_t now_ms, std::int64_t& out);
+
+// The limit on a caller's idempotency key (the protocol's size limit).
+std::optional<std::string> check_idempotency_key(std::string_view key);
 
 // Splits "K=V" at the first '='; the value may be empty or contain '='.
 std::optional<std::string> parse_env_assignment(std::string_view text,
@@ -32,13 +47,14 @@ std::optional<std::string> parse_env_assignment(std::string_view text,
 
 // Copies the flags into `out` and checks their limits, but not the spec as a
 // whole: `submit --file` uses the result as the defaults of every line,
-// before any line has supplied an argv. `stdin_data` is what --stdin-file read.
+// before any line has supplied an argv. `stdin_data` is what --stdin-file read;
+// `now_ms` (Unix ms) is what --delay-ms counts from.
 std::optional<std::string> apply_flags(const SpecFlags& flags, std::string stdin_data,
-                                       msg::TaskSpec& out);
+                                       std::int64_t now_ms, msg::TaskSpec& out);
 
 // apply_flags() then msg::validate(): a complete single task.
 std::optional<std::string> build_spec(const SpecFlags& flags, std::string stdin_data,
-                                      msg::TaskSpec& out);
+                                      std::int64_t now_ms, msg::TaskSpec& out);
 
 // Reads all of `in`, refusing more than `max_bytes` (the protocol's limit on
 // a task's stdin) rather than reading an unbounded stream into memory.

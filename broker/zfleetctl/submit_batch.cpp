@@ -52,7 +52,7 @@ class Batch {
 
 bool Batch::read(const msg::TaskSpec& defaults, TaskFile& file) {
   if (options_.file == "-") {
-    file = read_task_file(std::cin, defaults);
+    file = read_task_file(std::cin, defaults, clock_.wall_ms());
     return true;
   }
   std::ifstream in(options_.file);
@@ -60,7 +60,7 @@ bool Batch::read(const msg::TaskSpec& defaults, TaskFile& file) {
     std::cerr << "zfleetctl: " << options_.file << ": " << std::strerror(errno) << "\n";
     return false;
   }
-  file = read_task_file(in, defaults);
+  file = read_task_file(in, defaults, clock_.wall_ms());
   return true;
 }
 
@@ -151,7 +151,8 @@ void Batch::wait_all() {
       note(ExitCode::kNotFinal);
     } else {
       ++done;
-      if (view.state == msg::TaskState::kFailed) {
+      // Dead (retries used up) and cancelled count as failed too.
+      if (view.state != msg::TaskState::kSucceeded) {
         ++failed;
         note(ExitCode::kFailed);
         if (!global_.json)

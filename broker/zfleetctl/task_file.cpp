@@ -1,7 +1,12 @@
 // JSON-lines task files; see task_file.hpp.
 #include "broker/zfleetctl/task_file.hpp"
 
+#include <limits>
+
 #include <nlohmann/json.hpp>
+
+#include "broker/zfleetctl/retry_flags.hpp"
+#include "broker/zfleetctl/spec_flags.hpp"
 
 namespace zfleet::ctl {
 
@@ -58,9 +63,74 @@ Error read_env(const json& value, codec::StringPairs& out) {
   return std::nullopt;
 }
 
+// An array of kinds, or the same as one comma-separated string.
+Error read_retry_on(const json& value, std::vector<std::string>& out) {
+  std::string text;
+  if (value.is_string()) {
+    text = value.get<std::string>();
+  } else if (value.is_array()) {
+    for (const auto& item : value) {
+      if (!item.is_string()) return "'retry_on' must be an array of strings";
+      text += (text.empty() ? "" : ",") + item.get<std::string>();
+    }
+  } else {
+    return "'retry_on' must be an array of strings";
+  }
+  if (auto error = parse_retry_on(text, out)) return "'retry_on': " + *error;
+  return std::nullopt;
+}
+
+// The keys of a line's retry policy; false when `key` is not one of them.
+bool read_retry_field(const std::string& key, const json& value, msg::RetryPolicy& policy,
+                      Error& error) {
+  std::uint64_t number = 0;
+  if (key == "max_attempts") {
+    error = read_count(value, key, proto::kMaxAttempts, number);
+    policy.max_attempts = static_cast<std::uint32_t>(number);
+  } else if (key == "backoff_ms") {
+    error = read_count(value, key, proto::kMaxBackoffMs, policy.backoff_ms);
+  } else if (key == "backoff_max_ms") {
+    error = read_count(value, key, proto::kMaxBackoffMs, policy.backoff_max_ms);
+  } else if (key == "retry_on") {
+    error = read_retry_on(value, policy.retry_on);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// When to start: "not_before_ms" or "delay_ms", read together so a line with
+// both is an error rather than one silently winning.
+Error read_start(const json& object, std::int64_t now_ms, msg::TaskSpec& spec) {
+  std::optional<std::uint64_t> delay;
+  std::optional<std::int64_t> not_before;
+  std::uint64_t number = 0;
+  if (object.contains("delay_ms")) {
+    if (auto error = read_count(object["delay_ms"], "delay_ms", proto::kMaxTimeoutMs, number)) {
+      return error;
+    }
+    delay = number;
+  }
+  if (object.contains("not_before_ms")) {
+    constexpr auto kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+    if (auto error = read_count(object["not_before_ms"], "not_before_ms", kMax, number)) {
+      return error;
+    }
+    not_before = static_cast<std::int64_t>(number);
+  }
+  if (!delay && !not_before) return std::nullopt;  // the default's start time stands
+  if (delay && not_before) return std::string("give 'delay_ms' or 'not_before_ms', not both");
+  return resolve_not_before(delay, not_before, now_ms, spec.not_before_ms);
+}
+
 Error read_field(const std::string& key, const json& value, msg::TaskSpec& spec) {
   std::uint64_t number = 0;
   Error error;
+  if (read_retry_field(key, value, spec.retry, error)) return error;
+  if (key == "delay_ms" || key == "not_before_ms") return std::nullopt;  // read_start()
+  if (key == "idempotency_key") {
+    return read_string(value, key, proto::kMaxIdempotencyKeyBytes, spec.idempotency_key);
+  }
   if (key == "argv") return read_argv(value, spec.argv);
   if (key == "env") return read_env(value, spec.env);
   if (key == "type") return read_string(value, key, proto::kMaxNameBytes, spec.type);
@@ -88,25 +158,27 @@ bool is_blank(std::string_view text) {
 }  // namespace
 
 std::optional<std::string> parse_task_line(std::string_view text, const msg::TaskSpec& defaults,
-                                           msg::TaskSpec& out) {
+                                           std::int64_t now_ms, msg::TaskSpec& out) {
   // The non-throwing parse: a bad line is ordinary input, not an exceptional
   // state, and the rest of the file is still read.
   const json object = json::parse(text, nullptr, false);
   if (object.is_discarded()) return std::string("not valid JSON");
   if (!object.is_object()) return std::string("expected a JSON object");
-  if (!object.contains("argv")) return std::string("'argv' is required");
   msg::TaskSpec spec = defaults;
   spec.argv.clear();
   for (const auto& [key, value] : object.items()) {
     if (key == "env") spec.env.clear();
     if (auto error = read_field(key, value, spec)) return error;
   }
+  if (spec.type != "noop" && !object.contains("argv")) return std::string("'argv' is required");
+  if (auto error = read_start(object, now_ms, spec)) return error;
+  if (auto error = check_policy(spec.retry)) return error;
   if (auto error = msg::validate(spec)) return error->message;
   out = std::move(spec);
   return std::nullopt;
 }
 
-TaskFile read_task_file(std::istream& in, const msg::TaskSpec& defaults) {
+TaskFile read_task_file(std::istream& in, const msg::TaskSpec& defaults, std::int64_t now_ms) {
   TaskFile file;
   std::string text;
   std::size_t line = 0;
@@ -114,7 +186,7 @@ TaskFile read_task_file(std::istream& in, const msg::TaskSpec& defaults) {
     ++line;
     if (is_blank(text)) continue;
     msg::TaskSpec spec;
-    if (auto error = parse_task_line(text, defaults, spec)) {
+    if (auto error = parse_task_line(text, defaults, now_ms, spec)) {
       file.errors.push_back({line, std::move(*error)});
     } else {
       file.tasks.push_back({line, std::move(spec)});

@@ -13,8 +13,31 @@ std::string or_dash(const std::string& value) {
 
 std::string with_age(std::int64_t unix_ms, std::int64_t now_ms) {
   std::string text = format_timestamp_ms(unix_ms);
-  if (unix_ms == 0 || now_ms < unix_ms) return text;
+  if (unix_ms == 0) return text;
+  if (now_ms < unix_ms) {
+    return text + " (in " + format_duration_ms(static_cast<std::uint64_t>(unix_ms - now_ms)) + ")";
+  }
   return text + " (" + format_duration_ms(static_cast<std::uint64_t>(now_ms - unix_ms)) + " ago)";
+}
+
+// Newlines and tabs become spaces so a table row stays one line; a long text
+// is cut at a code point boundary and ends in "..." to say so.
+std::string one_line(const std::string& text, std::size_t max_width) {
+  std::string flat = text;
+  for (char& c : flat) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  while (!flat.empty() && flat.back() == ' ')
+    flat.pop_back();
+  if (display_width(flat) <= max_width) return flat;
+  const std::size_t keep = max_width > 3 ? max_width - 3 : 0;
+  std::size_t width = 0;
+  std::size_t end = 0;
+  for (; end < flat.size(); ++end) {
+    const bool starts_code_point = (static_cast<unsigned char>(flat[end]) & 0xC0) != 0x80;
+    if (starts_code_point && width++ == keep) break;
+  }
+  return flat.substr(0, end) + "...";
 }
 
 std::uint64_t span_ms(std::int64_t from, std::int64_t to) {
@@ -33,6 +56,10 @@ std::uint64_t run_time_ms(const msg::TaskView& task) {
 }  // namespace
 
 std::string describe_outcome(const msg::Outcome& o) {
+  if (o.cancelled) {
+    if (o.signal) return "cancelled (killed by " + signal_name(*o.signal) + ")";
+    return "cancelled";
+  }
   if (!o.error.empty()) return "could not run: " + o.error;
   if (o.timed_out) {
     if (o.signal) return "timed out (killed by " + signal_name(*o.signal) + ")";
@@ -55,9 +82,13 @@ Fields status_fields(const msg::TaskView& task, std::int64_t now_ms) {
       {"attempts", std::to_string(task.attempts)},
       {"worker", or_dash(task.worker)},
       {"submitted", with_age(task.submitted_at_ms, now_ms)},
-      {"started", with_age(task.started_at_ms, now_ms)},
-      {"finished", with_age(task.finished_at_ms, now_ms)},
   };
+  // Only tasks that were given a start time (or are waiting out a retry's
+  // backoff) have one; a dash on every other task would be noise.
+  if (task.not_before_ms != 0)
+    fields.emplace_back("not before", with_age(task.not_before_ms, now_ms));
+  fields.emplace_back("started", with_age(task.started_at_ms, now_ms));
+  fields.emplace_back("finished", with_age(task.finished_at_ms, now_ms));
   if (task.started_at_ms != 0 && task.finished_at_ms != 0) {
     fields.emplace_back("ran for",
                         format_duration_ms(span_ms(task.started_at_ms, task.finished_at_ms)));
@@ -71,7 +102,17 @@ Fields result_fields(const msg::TaskView& task) {
       {"state", std::string(msg::state_name(task.state))},
   };
   if (!task.outcome) {
-    if (!msg::is_final(task.state)) fields.emplace_back("outcome", "not final yet");
+    if (task.state == msg::TaskState::kCancelled) {
+      // The broker ends a running task's record at once and tells its
+      // worker to stop it; the worker's late report carries no news.
+      fields.emplace_back("outcome", task.started_at_ms != 0 ? "cancelled while running"
+                                                             : "cancelled before it ran");
+    } else if (task.state == msg::TaskState::kScheduled && task.not_before_ms != 0) {
+      fields.emplace_back("outcome", "not final yet (scheduled for " +
+                                         format_timestamp_ms(task.not_before_ms) + ")");
+    } else if (!msg::is_final(task.state)) {
+      fields.emplace_back("outcome", "not final yet");
+    }
     return fields;
   }
   const msg::Outcome& o = *task.outcome;
@@ -99,7 +140,26 @@ std::string status_line(const msg::TaskView& task) {
     if (task.outcome->error.empty()) line += " after " + format_duration_ms(run_time_ms(task));
   }
   if (!task.worker.empty()) line += " on worker " + task.worker;
+  if (task.attempts > 1) line += " (attempt " + std::to_string(task.attempts) + ")";
   return line;
+}
+
+std::string failure_summary(const msg::TaskView& task, std::size_t max_width) {
+  if (!task.outcome) return "-";
+  return one_line(describe_outcome(*task.outcome), max_width);
+}
+
+Table dead_letter_table(const std::vector<msg::TaskView>& tasks) {
+  // Wide enough for "could not run: " and the start of the reason, narrow
+  // enough that a row fits a terminal; `dlq list --json` has the whole text.
+  constexpr std::size_t kErrorWidth = 60;
+  Table table(
+      {{"ID", Align::kRight}, {"PROJECT"}, {"ATTEMPTS", Align::kRight}, {"FINISHED"}, {"ERROR"}});
+  for (const auto& t : tasks) {
+    table.add_row({std::to_string(t.id), or_dash(t.project), std::to_string(t.attempts),
+                   format_timestamp_ms(t.finished_at_ms), failure_summary(t, kErrorWidth)});
+  }
+  return table;
 }
 
 std::string tail_header(std::string_view stream, std::uint64_t total_bytes,

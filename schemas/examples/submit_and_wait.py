@@ -1,6 +1,9 @@
 #!/usr/bin/python3
 """Submits N echo tasks to a zfleet broker, waits for every result and checks
 each task's output. Exits 0 when all succeeded with the expected output.
+Every SUBMIT carries an idempotency key and is resent on a timeout, so each
+task is created once; with --noop the tasks are noop tasks (no child), which
+measures the fleet itself.
 
     submit_and_wait.py --broker tcp://127.0.0.1:5555 -n 100
 """
@@ -12,7 +15,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from zfleet_client import Client, ZfleetError, make_task, succeeded  # noqa: E402
+from zfleet_client import Client, ZfleetError, is_final, make_task, succeeded  # noqa: E402
 
 
 def main():
@@ -23,6 +26,8 @@ def main():
     parser.add_argument("--project", default=None, help="project of the tasks")
     parser.add_argument("--timeout", type=float, default=60.0,
                         help="seconds to wait for all results")
+    parser.add_argument("--noop", action="store_true",
+                        help="submit noop tasks (no child, no output)")
     args = parser.parse_args()
 
     started = time.monotonic()
@@ -35,9 +40,12 @@ def main():
             return 2
         print(f"broker {args.broker}: version {pong.get('version')}")
 
-        expected = [f"zfleet-{i}\n" for i in range(args.n)]
-        tasks = [make_task(["/bin/echo", text.strip()], project=args.project)
-                 for text in expected]
+        expected = ["" if args.noop else f"zfleet-{i}\n" for i in range(args.n)]
+        if args.noop:
+            tasks = [make_task(task_type="noop", project=args.project) for _ in expected]
+        else:
+            tasks = [make_task(["/bin/echo", text.strip()], project=args.project)
+                     for text in expected]
         ids = client.submit_many(tasks)
         failures = [f"task #{i}: {r}" for i, r in enumerate(ids) if isinstance(r, Exception)]
         submitted = {r: i for i, r in enumerate(ids) if not isinstance(r, Exception)}
@@ -51,7 +59,7 @@ def main():
                 if isinstance(view, Exception):
                     failures.append(f"task {task_id}: {view}")
                     views[task_id] = None
-                elif view.get("state") in ("succeeded", "failed"):
+                elif is_final(view):
                     views[task_id] = view
 
     for task_id, index in sorted(submitted.items(), key=lambda item: item[1]):

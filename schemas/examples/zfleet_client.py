@@ -9,17 +9,29 @@ echoes, so requests can be pipelined and replies matched in any order.
         task_id = c.submit(["/bin/echo", "hi"])
         view = c.result(task_id, wait=30)
         print(view["state"], view["outcome"]["stdout"])
+
+Every SUBMIT carries an idempotency key (PROTOCOL.md §6.9), generated unless
+the caller gives one, and a SUBMIT that gets no reply is sent again with the
+same key, so a task is created once even when replies are lost.
 """
 
 import itertools
+import random
 import time
+import uuid
 
 import msgpack
 import zmq
 
 PROTOCOL_TAG = b"zfleet/1"
-FINAL_STATES = ("succeeded", "failed")
+FINAL_STATES = ("succeeded", "failed", "cancelled", "dead")  # PROTOCOL.md §6.1
 MAX_WAIT_MS = 3_600_000
+RETRY_KINDS = ("exit", "signal", "timeout", "lost", "error")  # PROTOCOL.md §6.5
+MAX_IDEMPOTENCY_KEY_BYTES = 128
+# Errors after which the same SUBMIT (with the same key) may succeed (§9);
+# a code this client does not know is handled like INTERNAL (§4.10).
+RETRYABLE_SUBMIT_ERRORS = ("QUEUE_FULL", "SHUTTING_DOWN", "INTERNAL")
+KNOWN_ERROR_CODES = range(1, 13)
 
 
 class ZfleetError(Exception):
@@ -38,33 +50,86 @@ class Timeout(ZfleetError):
         super().__init__("TIMEOUT", message)
 
 
-def make_task(argv, *, project=None, priority=None, stdin=None, env=None, cwd=None,
-              timeout_ms=None, grace_ms=None, output_cap=None):
-    """A task map for SUBMIT (PROTOCOL.md §4.1); unset fields take the broker's defaults."""
-    task = {"type": "shell", "argv": [str(a) for a in argv]}
-    optional = {"project": project, "priority": priority, "env": env, "cwd": cwd,
-                "timeout_ms": timeout_ms, "grace_ms": grace_ms, "output_cap": output_cap}
+def make_policy(*, max_attempts=None, backoff_ms=None, backoff_max_ms=None, retry_on=None):
+    """A retry policy map (PROTOCOL.md §4.1, §6.5); unset fields are inherited."""
+    policy = {}
+    for key, value in (("max_attempts", max_attempts), ("backoff_ms", backoff_ms),
+                       ("backoff_max_ms", backoff_max_ms)):
+        if value is not None:
+            policy[key] = int(value)
+    if retry_on is not None:
+        unknown = [kind for kind in retry_on if kind not in RETRY_KINDS]
+        if unknown:
+            raise ValueError(f"retry_on: unknown kinds {unknown} (known: {RETRY_KINDS})")
+        policy["retry_on"] = list(retry_on)
+    return policy
+
+
+def new_idempotency_key():
+    return "py-" + uuid.uuid4().hex
+
+
+def make_task(argv=(), *, task_type="shell", project=None, priority=None, stdin=None, env=None,
+              cwd=None, timeout_ms=None, grace_ms=None, output_cap=None, retry=None,
+              not_before_ms=None, idempotency_key=None):
+    """A task map for SUBMIT (PROTOCOL.md §4.1); unset fields take the broker's defaults.
+
+    Keys are written in the order of the reference encoder, so a map with
+    every field packs to the same bytes as the golden vectors. `retry` is a
+    map from make_policy(); `idempotency_key` is left out when None or empty
+    (Client.submit and submit_many add one).
+    """
+    task = {"type": task_type}
+    if project is not None:
+        task["project"] = project
+    if priority is not None:
+        task["priority"] = priority
+    if argv or task_type == "shell":
+        task["argv"] = [str(a) for a in argv]
+    if stdin is not None:
+        task["stdin"] = stdin.encode() if isinstance(stdin, str) else bytes(stdin)
+    optional = {"env": env, "cwd": cwd, "timeout_ms": timeout_ms, "grace_ms": grace_ms,
+                "output_cap": output_cap, "retry": retry or None,
+                "not_before_ms": not_before_ms, "idempotency_key": idempotency_key or None}
     for key, value in optional.items():
         if value is not None:
             task[key] = value
-    if stdin is not None:
-        task["stdin"] = stdin.encode() if isinstance(stdin, str) else bytes(stdin)
+    key = task.get("idempotency_key")
+    if key is not None and len(key.encode() if isinstance(key, str) else key) \
+            > MAX_IDEMPOTENCY_KEY_BYTES:
+        raise ValueError(f"idempotency_key is longer than {MAX_IDEMPOTENCY_KEY_BYTES} bytes")
     return task
 
 
 def succeeded(view):
-    """PROTOCOL.md §6.2: exit code 0, not timed out, no error."""
+    """PROTOCOL.md §6.2: exit code 0, not timed out, not cancelled, no error."""
     outcome = view.get("outcome") or {}
     return (view.get("state") == "succeeded" and outcome.get("exit_code") == 0
-            and not outcome.get("timed_out") and not outcome.get("error"))
+            and not outcome.get("timed_out") and not outcome.get("cancelled")
+            and not outcome.get("error"))
+
+
+def is_final(view):
+    return view.get("state") in FINAL_STATES
+
+
+def _retryable(error):
+    """Whether sending the same SUBMIT again (same key) may succeed (PROTOCOL.md §9)."""
+    if isinstance(error, Timeout):
+        return True
+    return error.name in RETRYABLE_SUBMIT_ERRORS or error.code not in KNOWN_ERROR_CODES
 
 
 class Client:
     """Not thread-safe: one Client per thread, like the socket it owns."""
 
-    def __init__(self, endpoint="tcp://127.0.0.1:5555", timeout=5.0, context=None):
+    def __init__(self, endpoint="tcp://127.0.0.1:5555", timeout=5.0, context=None,
+                 submit_attempts=5):
         self.endpoint = endpoint
         self.timeout = timeout  # seconds, per request, on top of any wait it asks for
+        # SUBMITs sent per task, the first included, while replies time out or
+        # say "retry later"; each resend carries the same idempotency key.
+        self.submit_attempts = max(1, submit_attempts)
         self._context = context or zmq.Context.instance()
         self._socket = self._context.socket(zmq.DEALER)
         self._socket.setsockopt(zmq.LINGER, 0)
@@ -83,39 +148,78 @@ class Client:
 
     # ---- requests --------------------------------------------------------
 
-    def submit(self, argv, **task_fields):
-        """Submits one shell task; returns its id once the broker has it durably."""
-        body = self._call(b"SUBMIT", {"task": make_task(argv, **task_fields)}, b"SUBMITTED")
-        return body["id"]
+    def submit(self, argv=(), *, idempotency_key=None, **task_fields):
+        """Submits one task; returns its id once the broker has it durably.
+
+        The task gets `idempotency_key`, or a fresh random one when None (pass
+        "" for none). A SUBMIT that times out or gets a retryable ERROR is sent
+        again with the same key, up to `submit_attempts` times in all, so it
+        creates at most one task (PROTOCOL.md §6.9).
+        """
+        return self.submit_task(make_task(argv, **task_fields),
+                                idempotency_key=idempotency_key)["id"]
+
+    def submit_task(self, task, *, idempotency_key=None):
+        """Submits a task map (see make_task); returns the SUBMITTED body ({id, duplicate?})."""
+        task = self._with_key(task, idempotency_key)
+        keyed = bool(task.get("idempotency_key"))
+        attempts = self.submit_attempts if keyed else 1
+        for attempt in range(1, attempts + 1):
+            try:
+                return self._call(b"SUBMIT", {"task": task}, b"SUBMITTED")
+            except ZfleetError as error:
+                if attempt == attempts or not _retryable(error):
+                    raise
+                time.sleep(self._retry_delay(attempt))
+        raise AssertionError("unreachable")
 
     def submit_many(self, tasks, window=64):
         """Submits task maps (see make_task) with up to `window` unanswered at once.
 
+        Each task without an idempotency key gets a random one; a SUBMIT whose
+        reply does not come within `timeout`, or that gets a retryable ERROR,
+        is sent again with the same key (up to `submit_attempts` in all).
         Returns a list in the order of `tasks`: a task id, or the ZfleetError
         that task got.
         """
+        tasks = [self._with_key(task, None) for task in tasks]
         results = [None] * len(tasks)
-        in_flight = {}  # req -> index
-        next_index = 0
-        last_progress = time.monotonic()
-        while next_index < len(tasks) or in_flight:
-            while next_index < len(tasks) and len(in_flight) < max(1, window):
-                req = self._send(b"SUBMIT", {"task": tasks[next_index]})
-                in_flight[req] = next_index
-                next_index += 1
-            for req, command, body in self._receive(0.1):
+        sends = [0] * len(tasks)
+        in_flight = {}  # req -> (index, time sent)
+        ready = list(range(len(tasks)))  # indexes to send, in order
+        ready.reverse()
+        not_before = {}  # index -> monotonic time before which it is not resent
+        while ready or in_flight or not_before:
+            now = time.monotonic()
+            for index, when in list(not_before.items()):
+                if when <= now:
+                    del not_before[index]
+                    ready.append(index)
+            while ready and len(in_flight) < max(1, window):
+                index = ready.pop()
+                sends[index] += 1
+                in_flight[self._send(b"SUBMIT", {"task": tasks[index]})] = (index, now)
+            for req, command, body in self._receive(0.05):
                 if req not in in_flight:
-                    continue
-                index = in_flight.pop(req)
-                last_progress = time.monotonic()
+                    continue  # a late reply to a SUBMIT already resent: dropped
+                index, _ = in_flight.pop(req)
                 try:
                     results[index] = self._expect(command, body, b"SUBMITTED")["id"]
                 except ZfleetError as error:
-                    results[index] = error
-            if in_flight and time.monotonic() - last_progress > self.timeout:
-                for index in in_flight.values():
-                    results[index] = Timeout(f"no SUBMITTED from {self.endpoint}")
-                in_flight.clear()
+                    if _retryable(error) and sends[index] < self.submit_attempts:
+                        not_before[index] = time.monotonic() + self._retry_delay(sends[index])
+                    else:
+                        results[index] = error
+            now = time.monotonic()
+            for req, (index, sent) in list(in_flight.items()):
+                if now - sent <= self.timeout:
+                    continue
+                del in_flight[req]
+                if sends[index] < self.submit_attempts:
+                    ready.append(index)  # same task, same key: no twin (§6.9)
+                else:
+                    results[index] = Timeout(f"no SUBMITTED from {self.endpoint} "
+                                             f"after {sends[index]} attempts")
         return results
 
     def status(self, task_id):
@@ -167,6 +271,48 @@ class Client:
 
     def ping(self):
         return self._call(b"PING", {}, b"PONG")
+
+    def cancel(self, task_id):
+        """CANCEL (§4.11): raises ZfleetError INVALID_STATE if the task is already final."""
+        self._call(b"CANCEL", {"id": task_id}, b"OK")
+
+    def dlq_list(self, limit=100):
+        """DLQ_LIST (§4.12): {"total": dead tasks held, "tasks": [views, oldest first]}."""
+        body = self._call(b"DLQ_LIST", {"limit": limit}, b"DLQ_REPLY")
+        return {"total": body.get("total", 0), "tasks": body["tasks"]}
+
+    def dlq_retry(self, task_id):
+        """DLQ_RETRY (§4.13): queues a dead task again with a fresh attempt budget."""
+        self._call(b"DLQ_RETRY", {"id": task_id}, b"OK")
+
+    def dlq_purge(self):
+        """DLQ_PURGE (§4.14): deletes every dead task; returns how many."""
+        return self._call(b"DLQ_PURGE", {}, b"OK").get("count", 0)
+
+    def set_policy(self, project, **policy_fields):
+        """SET_POLICY (§4.15): replaces the project's retry policy (see make_policy)."""
+        self._call(b"SET_POLICY", {"project": project, "policy": make_policy(**policy_fields)},
+                   b"OK")
+
+    # ---- helpers -------------------------------------------------------------
+
+    @staticmethod
+    def _with_key(task, idempotency_key):
+        """The task with an idempotency key: the given one, its own, or a new one."""
+        task = dict(task)
+        if idempotency_key is not None:
+            if idempotency_key:
+                task["idempotency_key"] = idempotency_key
+            else:
+                task.pop("idempotency_key", None)
+        elif "idempotency_key" not in task:
+            task["idempotency_key"] = new_idempotency_key()
+        return task
+
+    def _retry_delay(self, attempt):
+        """Seconds before resending a SUBMIT the n-th time: 0.1 s doubling, jittered."""
+        base = min(5.0, 0.1 * 2 ** (attempt - 1))
+        return random.uniform(base / 2, base)
 
     # ---- wire ----------------------------------------------------------------
 

@@ -1,13 +1,15 @@
 #!/usr/bin/python3
 """Checks schemas/vectors/v1.json with Python's msgpack alone: every body
 decodes to its JSON notation, re-encodes to the same bytes, and the bodies
-of invalid vectors are refused or decode as described.
+of invalid vectors are refused or decode as described. When pyzmq is there
+too, checks that the example client builds the same bodies.
 
 Run: /usr/bin/python3 schemas/tests/test_vectors.py
 """
 
 import json
 import os
+import sys
 import unittest
 
 import msgpack
@@ -17,7 +19,21 @@ VECTORS = os.path.join(HERE, "..", "vectors", "v1.json")
 DIRECTIONS = {"client->broker", "broker->client", "worker->broker", "broker->worker"}
 ERROR_NAMES = {"BAD_FRAMES", "UNSUPPORTED_VERSION", "UNKNOWN_COMMAND", "MALFORMED_BODY",
                "INVALID_FIELD", "TOO_LARGE", "NOT_FOUND", "UNKNOWN_WORKER", "QUEUE_FULL",
-               "SHUTTING_DOWN", "INTERNAL"}
+               "SHUTTING_DOWN", "INTERNAL", "INVALID_STATE"}
+STATES = {"queued", "scheduled", "running", "succeeded", "failed", "cancelled", "dead"}
+FINAL = {"succeeded", "failed", "cancelled", "dead"}
+RETRY_KINDS = {"exit", "signal", "timeout", "lost", "error"}
+# PROTOCOL.md §2.3, §4, §5: every command of each direction.
+COMMANDS = {
+    "client->broker": {"SUBMIT", "STATUS", "RESULT", "STATS", "WORKERS", "PROJECTS",
+                       "SET_LIMIT", "PING", "CANCEL", "DLQ_LIST", "DLQ_RETRY", "DLQ_PURGE",
+                       "SET_POLICY"},
+    "broker->client": {"SUBMITTED", "STATUS_REPLY", "RESULT_REPLY", "STATS_REPLY",
+                       "WORKERS_REPLY", "PROJECTS_REPLY", "OK", "PONG", "DLQ_REPLY", "ERROR"},
+    "worker->broker": {"READY", "STARTED", "CREDIT", "DONE", "FAILED", "REJECT", "DRAIN",
+                       "DISCONNECT", "HEARTBEAT"},
+    "broker->worker": {"WELCOME", "TASK", "HEARTBEAT", "DISCONNECT", "ERROR", "CANCEL"},
+}
 
 
 def load_vectors():
@@ -64,6 +80,7 @@ class GoldenVectorFile(unittest.TestCase):
                 names.add(v["name"])
                 self.assertIn(v["direction"], DIRECTIONS)
                 self.assertTrue(v["command"].isascii() and v["command"].isupper())
+                self.assertIn(v["command"], COMMANDS[v["direction"]])
                 if "expect_error" in v:
                     self.assertIn(v["expect_error"], ERROR_NAMES)
 
@@ -114,6 +131,34 @@ class GoldenVectorFile(unittest.TestCase):
                     unpack(bytes.fromhex(v["body_hex"]))
 
 
+    def test_every_command_has_a_valid_vector(self):
+        have = {(v["direction"], v["command"]) for v in load_vectors() if "expect_error" not in v}
+        for direction, commands in COMMANDS.items():
+            for command in commands:
+                with self.subTest(f"{command} {direction}"):
+                    self.assertIn((direction, command), have)
+
+
+def task_views(body):
+    """Every task view in a reply body."""
+    if isinstance(body.get("task"), dict) and "state" in body["task"]:
+        yield body["task"]
+    for view in body.get("tasks") or []:
+        yield view
+
+
+def policies(body):
+    """Every retry policy map in a body (SUBMIT, TASK, SET_POLICY, PROJECTS_REPLY)."""
+    for holder in (body.get("task"), body.get("spec")):
+        if isinstance(holder, dict) and isinstance(holder.get("retry"), dict):
+            yield holder["retry"]
+    if isinstance(body.get("policy"), dict):
+        yield body["policy"]
+    for project in body.get("projects") or []:
+        if isinstance(project.get("policy"), dict):
+            yield project["policy"]
+
+
 class Semantics(unittest.TestCase):
     """A few rules of PROTOCOL.md read straight off the vectors."""
 
@@ -135,6 +180,148 @@ class Semantics(unittest.TestCase):
 
     def test_priority_above_ten_is_invalid(self):  # PROTOCOL.md §4.1
         self.assertEqual(self.vector("submit_priority_11")["expect_error"], "INVALID_FIELD")
+
+    def test_task_views_use_the_seven_states(self):  # PROTOCOL.md §4.4, §6.1
+        seen = set()
+        for v in load_vectors():
+            if "expect_error" in v or v["body"] is None:
+                continue
+            for view in task_views(v["body"]):
+                with self.subTest(v["name"]):
+                    self.assertIn(view["state"], STATES)
+                    seen.add(view["state"])
+                    if view["state"] == "scheduled":
+                        self.assertGreater(view.get("not_before_ms", 0), 0)
+                    if view["state"] in FINAL:
+                        self.assertGreater(view.get("finished_at_ms", 0), 0)
+        self.assertEqual(seen, STATES)
+        self.assertEqual(self.vector("status_reply_unknown_state")["expect_error"],
+                         "INVALID_FIELD")
+
+    def test_retry_policies_are_valid(self):  # PROTOCOL.md §4.1, §6.5
+        for v in load_vectors():
+            if "expect_error" in v or v["body"] is None:
+                continue
+            for policy in policies(v["body"]):
+                with self.subTest(v["name"]):
+                    self.assertLessEqual(set(policy.get("retry_on") or []), RETRY_KINDS)
+                    self.assertLessEqual(policy.get("max_attempts") or 0, 1000)
+                    if policy.get("backoff_max_ms"):
+                        self.assertLessEqual(policy.get("backoff_ms") or 0,
+                                             policy["backoff_max_ms"])
+
+    def test_new_field_limits(self):  # PROTOCOL.md §4.1, §10
+        expected = {
+            "submit_retry_on_unknown_kind": "INVALID_FIELD",
+            "submit_backoff_above_max": "INVALID_FIELD",
+            "submit_idempotency_key_129_bytes": "TOO_LARGE",
+            "submit_max_attempts_1001": "INVALID_FIELD",
+            "submit_not_before_negative": "INVALID_FIELD",
+            "submit_retry_on_too_many": "TOO_LARGE",
+            "dlq_list_limit_too_large": "INVALID_FIELD",
+        }
+        for name, error in expected.items():
+            with self.subTest(name):
+                self.assertEqual(self.vector(name)["expect_error"], error)
+        key = self.vector("submit_idempotency_key_129_bytes")["body"]["task"]["idempotency_key"]
+        self.assertEqual(len(key.encode()), 129)
+
+    def test_duplicate_submit_names_the_original(self):  # PROTOCOL.md §6.9
+        body = self.vector("submitted_duplicate")["body"]
+        self.assertIs(body["duplicate"], True)
+        self.assertNotIn("duplicate", self.vector("submitted")["body"])
+
+    def test_ok_count_is_left_out_when_zero(self):  # PROTOCOL.md §4.14
+        self.assertEqual(self.vector("ok_count")["body"]["count"], 17)
+        canonical = unpack(bytes.fromhex(self.vector("ok_count_zero")["canonical_hex"]))
+        self.assertNotIn("count", canonical)
+
+    def test_dlq_reply_lists_dead_tasks_without_outcome(self):  # PROTOCOL.md §4.12
+        for name in ("dlq_reply", "dlq_reply_truncated", "dlq_reply_empty"):
+            with self.subTest(name):
+                body = self.vector(name)["body"]
+                self.assertGreaterEqual(body["total"], len(body["tasks"]))
+                for view in body["tasks"]:
+                    self.assertEqual(view["state"], "dead")
+                    self.assertNotIn("outcome", view)
+
+    def test_cancel_to_a_worker_names_an_attempt(self):  # PROTOCOL.md §5.13
+        body = self.vector("cancel_worker")["body"]
+        done = self.vector("done_cancelled")["body"]
+        self.assertEqual((done["task_id"], done["attempt"]), (body["task_id"], body["attempt"]))
+        self.assertIs(done["cancelled"], True)
+
+
+def load_client():
+    """The example client module, or None when pyzmq is not installed."""
+    sys.path.insert(0, os.path.join(HERE, "..", "examples"))
+    try:
+        import zfleet_client  # noqa: PLC0415
+    except ImportError:
+        return None
+    return zfleet_client
+
+
+class ExampleClient(unittest.TestCase):
+    """The example client builds the bodies of the golden vectors."""
+
+    def setUp(self):
+        self.client = load_client()
+        if self.client is None:
+            self.skipTest("pyzmq is not installed")
+
+    def vector_body(self, name):
+        for v in load_vectors():
+            if v["name"] == name:
+                return from_notation(v["body"])
+        self.fail(f"no vector {name}")
+
+    def packed(self, body):
+        return msgpack.packb(body, use_bin_type=True)
+
+    def test_make_task_with_every_field_packs_like_submit_full(self):  # PROTOCOL.md §4.1
+        c = self.client
+        want = self.vector_body("submit_full")
+        t = want["task"]
+        task = c.make_task(t["argv"], project=t["project"], priority=t["priority"],
+                           stdin=t["stdin"], env=t["env"], cwd=t["cwd"],
+                           timeout_ms=t["timeout_ms"], grace_ms=t["grace_ms"],
+                           output_cap=t["output_cap"], retry=c.make_policy(**t["retry"]),
+                           not_before_ms=t["not_before_ms"],
+                           idempotency_key=t["idempotency_key"])
+        self.assertEqual(self.packed({"req": want["req"], "task": task}).hex(),
+                         self.packed(want).hex())
+
+    def test_noop_task_has_no_argv(self):  # PROTOCOL.md §4.1, §5.3
+        task = self.client.make_task(task_type="noop")
+        self.assertEqual(task, {"type": "noop"})
+
+    def test_set_policy_body_packs_like_the_vector(self):  # PROTOCOL.md §4.15
+        want = self.vector_body("set_policy")
+        body = {"req": want["req"], "project": want["project"],
+                "policy": self.client.make_policy(**want["policy"])}
+        self.assertEqual(self.packed(body), self.packed(want))
+
+    def test_policy_refuses_unknown_kinds(self):  # PROTOCOL.md §6.5
+        with self.assertRaises(ValueError):
+            self.client.make_policy(retry_on=["crash"])
+
+    def test_key_over_128_bytes_is_refused_before_sending(self):  # PROTOCOL.md §10
+        with self.assertRaises(ValueError):
+            self.client.make_task(["/bin/true"], idempotency_key="k" * 129)
+
+    def test_submit_keeps_or_adds_an_idempotency_key(self):  # PROTOCOL.md §6.9
+        with_key = self.client.Client._with_key
+        self.assertEqual(with_key({"type": "noop"}, "k1")["idempotency_key"], "k1")
+        self.assertEqual(with_key({"type": "noop", "idempotency_key": "k2"}, None)
+                         ["idempotency_key"], "k2")
+        generated = with_key({"type": "noop"}, None)["idempotency_key"]
+        self.assertTrue(0 < len(generated) <= 128)
+        self.assertNotIn("idempotency_key", with_key({"type": "noop", "idempotency_key": "x"}, ""))
+
+    def test_final_states_match_the_protocol(self):  # PROTOCOL.md §6.1
+        self.assertEqual(set(self.client.FINAL_STATES), FINAL)
+        self.assertEqual(set(self.client.RETRY_KINDS), RETRY_KINDS)
 
 
 if __name__ == "__main__":

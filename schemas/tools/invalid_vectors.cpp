@@ -1,6 +1,7 @@
 // Invalid golden vectors: bodies a decoder must refuse, each with the error
 // name the broker (or worker) answers with. Built with a raw msgpack packer
 // because the typed encoders cannot produce invalid bodies.
+#include <cstdint>
 #include <string>
 
 #include <msgpack.hpp>
@@ -14,6 +15,7 @@ namespace {
 
 namespace c = proto::cmd;
 constexpr const char* kCB = "client->broker";
+constexpr const char* kBC = "broker->client";
 constexpr const char* kWB = "worker->broker";
 constexpr const char* kBW = "broker->worker";
 
@@ -197,6 +199,130 @@ void add_field_errors(std::vector<Vector>& out) {
                     "WELCOME heartbeat_ms below 10.", "INVALID_FIELD"));
 }
 
+// A SUBMIT of /bin/echo hi whose task map also has a "retry" map written by `retry`.
+template <typename F>
+std::string submit_with_retry(std::uint32_t retry_keys, F retry) {
+  return submit_with(3, [&](Packer& p) {
+    shell_echo(p);
+    p.pack("retry").pack_map(retry_keys);
+    retry(p);
+  });
+}
+
+void add_new_field_errors(std::vector<Vector>& out) {
+  const auto submit = c::kSubmit;
+  out.push_back(
+      bad("submit_retry_on_unknown_kind", submit, kCB,
+          submit_with_retry(
+              1, [](Packer& p) { p.pack("retry_on").pack_array(2).pack("lost").pack("crash"); }),
+          "retry_on items are exit, signal, timeout, lost or error.", "INVALID_FIELD"));
+  out.push_back(
+      bad("submit_retry_on_too_many", submit, kCB,
+          submit_with_retry(
+              1,
+              [](Packer& p) {
+                p.pack("retry_on").pack_array(6);
+                for (const char* k : {"exit", "signal", "timeout", "lost", "error", "exit"})
+                  p.pack(k);
+              }),
+          "retry_on with more than 5 items.", "TOO_LARGE"));
+  out.push_back(bad("submit_backoff_above_max", submit, kCB,
+                    submit_with_retry(2,
+                                      [](Packer& p) {
+                                        p.pack("backoff_ms").pack(5'000);
+                                        p.pack("backoff_max_ms").pack(1'000);
+                                      }),
+                    "backoff_ms greater than backoff_max_ms in the same policy.", "INVALID_FIELD"));
+  out.push_back(
+      bad("submit_backoff_above_one_day", submit, kCB,
+          submit_with_retry(
+              1, [](Packer& p) { p.pack("backoff_max_ms").pack(proto::kMaxBackoffMs + 1); }),
+          "backoff_max_ms above 86400000 (one day).", "INVALID_FIELD"));
+  out.push_back(bad("submit_max_attempts_1001", submit, kCB,
+                    submit_with_retry(1, [](Packer& p) { p.pack("max_attempts").pack(1001); }),
+                    "max_attempts above 1000.", "INVALID_FIELD"));
+  out.push_back(bad("submit_retry_not_a_map", submit, kCB,
+                    submit_with(3,
+                                [](Packer& p) {
+                                  shell_echo(p);
+                                  p.pack("retry").pack(3);
+                                }),
+                    "retry must be a map.", "INVALID_FIELD"));
+  out.push_back(bad("submit_idempotency_key_129_bytes", submit, kCB,
+                    submit_with(3,
+                                [](Packer& p) {
+                                  shell_echo(p);
+                                  p.pack("idempotency_key").pack(std::string(129, 'k'));
+                                }),
+                    "idempotency_key longer than 128 bytes.", "TOO_LARGE"));
+  out.push_back(bad("submit_not_before_negative", submit, kCB,
+                    submit_with(3,
+                                [](Packer& p) {
+                                  shell_echo(p);
+                                  p.pack("not_before_ms").pack(-1);
+                                }),
+                    "not_before_ms is a Unix time in ms and may not be negative.",
+                    "INVALID_FIELD"));
+  out.push_back(bad("submit_shell_without_argv", submit, kCB,
+                    submit_with(1, [](Packer& p) { p.pack("type").pack("shell"); }),
+                    "a shell task without argv (only noop tasks may leave it out).",
+                    "INVALID_FIELD"));
+  out.push_back(bad("cancel_missing_id", c::kCancel, kCB,
+                    map_of(1, [](Packer& p) { p.pack("req").pack(1); }), "CANCEL without id.",
+                    "INVALID_FIELD"));
+  out.push_back(bad("dlq_retry_id_string", c::kDlqRetry, kCB,
+                    map_of(2, [](Packer& p) { p.pack("req").pack(1).pack("id").pack("42"); }),
+                    "DLQ_RETRY with id of the wrong type (str).", "INVALID_FIELD"));
+  out.push_back(bad(
+      "dlq_list_limit_too_large", c::kDlqList, kCB,
+      map_of(2,
+             [](Packer& p) { p.pack("req").pack(1).pack("limit").pack(proto::kMaxDlqList + 1); }),
+      "DLQ_LIST limit above 10000.", "INVALID_FIELD"));
+  out.push_back(bad("set_policy_missing_policy", c::kSetPolicy, kCB,
+                    map_of(2, [](Packer& p) { p.pack("req").pack(1).pack("project").pack("a"); }),
+                    "SET_POLICY without policy.", "INVALID_FIELD"));
+  out.push_back(bad("set_policy_bad_project_name", c::kSetPolicy, kCB,
+                    map_of(3,
+                           [](Packer& p) {
+                             p.pack("req").pack(1).pack("project").pack("a/b");
+                             p.pack("policy").pack_map(0);
+                           }),
+                    "SET_POLICY of an invalid project name.", "INVALID_FIELD"));
+  out.push_back(
+      bad("set_policy_retry_on_unknown_kind", c::kSetPolicy, kCB,
+          map_of(3,
+                 [](Packer& p) {
+                   p.pack("req").pack(1).pack("project").pack("a");
+                   p.pack("policy").pack_map(1).pack("retry_on").pack_array(1).pack("oom");
+                 }),
+          "SET_POLICY with an unknown retry_on kind.", "INVALID_FIELD"));
+  out.push_back(bad("set_policy_backoff_above_max", c::kSetPolicy, kCB,
+                    map_of(3,
+                           [](Packer& p) {
+                             p.pack("req").pack(1).pack("project").pack("a");
+                             p.pack("policy").pack_map(2);
+                             p.pack("backoff_ms").pack(2'000).pack("backoff_max_ms").pack(10);
+                           }),
+                    "SET_POLICY with backoff_ms greater than backoff_max_ms.", "INVALID_FIELD"));
+  out.push_back(bad("submitted_duplicate_not_bool", c::kSubmitted, kBC,
+                    map_of(3,
+                           [](Packer& p) {
+                             p.pack("req").pack(1).pack("id").pack(42);
+                             p.pack("duplicate").pack(1);
+                           }),
+                    "duplicate must be a boolean.", "INVALID_FIELD"));
+  out.push_back(bad("status_reply_unknown_state", c::kStatusReply, kBC,
+                    map_of(2,
+                           [](Packer& p) {
+                             p.pack("req").pack(1).pack("task").pack_map(2);
+                             p.pack("id").pack(42).pack("state").pack("paused");
+                           }),
+                    "a task view whose state is none of the seven.", "INVALID_FIELD"));
+  out.push_back(bad("cancel_worker_missing_attempt", c::kCancel, kBW,
+                    map_of(1, [](Packer& p) { p.pack("task_id").pack(42); }),
+                    "CANCEL to a worker without attempt.", "INVALID_FIELD"));
+}
+
 void add_body_errors(std::vector<Vector>& out) {
   const std::string full = submit_with(2, shell_echo);
   out.push_back(bad("truncated", c::kSubmit, kCB, full.substr(0, full.size() - 3),
@@ -239,6 +365,7 @@ void add_body_errors(std::vector<Vector>& out) {
 std::vector<Vector> invalid_vectors() {
   std::vector<Vector> out;
   add_field_errors(out);
+  add_new_field_errors(out);
   add_body_errors(out);
   return out;
 }

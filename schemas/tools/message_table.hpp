@@ -60,6 +60,12 @@ inline RoundTrip round_trip(std::string_view command, std::string_view direction
       return round_trip_as<msg::Request>(bytes);
     }
     if (command == c::kSetLimit) return round_trip_as<msg::SetLimitRequest>(bytes);
+    if (command == c::kCancel || command == c::kDlqRetry) {
+      return round_trip_as<msg::TaskQuery>(bytes);
+    }
+    if (command == c::kDlqList) return round_trip_as<msg::DlqListRequest>(bytes);
+    if (command == c::kDlqPurge) return round_trip_as<msg::Request>(bytes);
+    if (command == c::kSetPolicy) return round_trip_as<msg::SetPolicyRequest>(bytes);
   } else if (direction == kBrokerToClient) {
     if (command == c::kSubmitted) return round_trip_as<msg::SubmittedReply>(bytes);
     if (command == c::kStatusReply || command == c::kResultReply) {
@@ -70,6 +76,7 @@ inline RoundTrip round_trip(std::string_view command, std::string_view direction
     if (command == c::kProjectsReply) return round_trip_as<msg::ProjectsReply>(bytes);
     if (command == c::kOk) return round_trip_as<msg::OkReply>(bytes);
     if (command == c::kPong) return round_trip_as<msg::PongReply>(bytes);
+    if (command == c::kDlqReply) return round_trip_as<msg::DlqReply>(bytes);
     if (command == c::kError) return round_trip_as<msg::ErrorReply>(bytes);
   } else if (direction == kWorkerToBroker) {
     if (command == c::kReady) return round_trip_as<msg::Ready>(bytes);
@@ -87,6 +94,7 @@ inline RoundTrip round_trip(std::string_view command, std::string_view direction
     if (command == c::kHeartbeat) return round_trip_as<msg::Heartbeat>(bytes);
     if (command == c::kDisconnect) return round_trip_as<msg::Disconnect>(bytes);
     if (command == c::kError) return round_trip_as<msg::ErrorReply>(bytes);
+    if (command == c::kCancel) return round_trip_as<msg::CancelAttempt>(bytes);
   }
   RoundTrip unknown;
   unknown.known = false;

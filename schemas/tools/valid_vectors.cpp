@@ -1,6 +1,8 @@
 // Valid golden vectors: every message type of protocol v1 encoded by the C++
-// encoder (canonical form), plus valid non-canonical bodies a decoder must
-// accept (omitted defaults, unknown keys, nil values, other key order).
+// encoder (canonical form), including each task state, the retry policy,
+// delayed tasks, idempotency keys, cancellation and the dead-letter commands,
+// plus valid non-canonical bodies a decoder must accept (omitted defaults,
+// unknown keys, nil values, other key order).
 #include <msgpack.hpp>
 
 #include "common/codec.hpp"
@@ -22,6 +24,19 @@ std::string s(std::string_view v) {
   return std::string(v);
 }
 
+void shell_true(msgpack::packer<msgpack::sbuffer>& p) {
+  p.pack("type").pack("shell").pack("argv").pack_array(1).pack("/bin/true");
+}
+
+msg::RetryPolicy retry_policy() {
+  msg::RetryPolicy p;
+  p.max_attempts = 5;
+  p.backoff_ms = 500;
+  p.backoff_max_ms = 30'000;
+  p.retry_on = {"exit", "timeout", "lost"};
+  return p;
+}
+
 msg::TaskSpec minimal_spec() {
   msg::TaskSpec spec;
   spec.argv = {"/bin/echo", "hello"};
@@ -39,6 +54,16 @@ msg::TaskSpec full_spec() {
   spec.timeout_ms = 30'000;
   spec.grace_ms = 2'000;
   spec.output_cap = 4'096;
+  spec.retry = retry_policy();
+  spec.not_before_ms = kT0 + 60'000;
+  spec.idempotency_key = "billing:invoice-7731:charge";
+  return spec;
+}
+
+msg::TaskSpec noop_spec() {
+  msg::TaskSpec spec;
+  spec.type = "noop";
+  spec.project = "bench";
   return spec;
 }
 
@@ -89,6 +114,41 @@ msg::Outcome nonzero_outcome() {
   return o;
 }
 
+msg::Outcome cancelled_outcome() {
+  msg::Outcome o;
+  o.signal = 15;
+  o.cancelled = true;
+  o.stdout_tail = "working\n";
+  o.stdout_bytes = 8;
+  o.started_at_ms = kT0 + 20;
+  o.finished_at_ms = kT0 + 5'020;
+  o.user_cpu_ms = 4;
+  o.max_rss_kb = 2'048;
+  return o;
+}
+
+msg::Outcome noop_outcome() {
+  msg::Outcome o;
+  o.exit_code = 0;
+  o.started_at_ms = kT0 + 20;
+  o.finished_at_ms = kT0 + 20;
+  return o;
+}
+
+msg::ProjectView project(std::string name, std::uint32_t limit, std::uint64_t queued,
+                         std::uint64_t running, std::uint64_t peak, std::uint64_t succeeded,
+                         std::uint64_t failed) {
+  msg::ProjectView v;
+  v.name = std::move(name);
+  v.limit = limit;
+  v.queued = queued;
+  v.running = running;
+  v.peak_running = peak;
+  v.succeeded = succeeded;
+  v.failed = failed;
+  return v;
+}
+
 msg::TaskView view(msg::TaskState state) {
   msg::TaskView v;
   v.id = 42;
@@ -112,8 +172,29 @@ void add_client_requests(std::vector<Vector>& out) {
                       "priority, argv); every other task field takes its default."));
   out.push_back(valid("submit_full", c::kSubmit, kCB, msg::SubmitRequest{2, full_spec()},
                       "SUBMIT with every optional task field set: stdin as bin (may hold any "
-                      "byte), env, cwd, timeout_ms, grace_ms, output_cap; priority 10 is the "
+                      "byte), env, cwd, timeout_ms, grace_ms, output_cap, a retry policy "
+                      "(nested map), not_before_ms and an idempotency_key; priority 10 is the "
                       "highest."));
+  {
+    msg::TaskSpec delayed = minimal_spec();
+    delayed.not_before_ms = kT0 + 3'600'000;
+    delayed.idempotency_key = "nightly-report:2023-11-14";
+    out.push_back(valid("submit_delayed_with_key", c::kSubmit, kCB, msg::SubmitRequest{20, delayed},
+                        "SUBMIT of a task that must not start before not_before_ms (it is "
+                        "scheduled until then), with an idempotency key: resending this body "
+                        "after a timeout creates no second task."));
+  }
+  {
+    msg::TaskSpec once = minimal_spec();
+    once.retry.max_attempts = 1;
+    out.push_back(valid("submit_no_retries", c::kSubmit, kCB, msg::SubmitRequest{21, once},
+                        "SUBMIT with retry.max_attempts 1: the task is never retried, whatever "
+                        "the project's or the broker's policy; the other policy fields are "
+                        "inherited."));
+  }
+  out.push_back(valid("submit_noop", c::kSubmit, kCB, msg::SubmitRequest{22, noop_spec()},
+                      "SUBMIT of a noop task: no argv (the encoder writes an empty array); the "
+                      "worker completes it at once without starting a child."));
   out.push_back(valid("status", c::kStatus, kCB, msg::TaskQuery{3, 42, 0},
                       "STATUS of task 42; wait_ms is omitted (0)."));
   out.push_back(valid("result_no_wait", c::kResult, kCB, msg::TaskQuery{4, 42, 0},
@@ -128,11 +209,46 @@ void add_client_requests(std::vector<Vector>& out) {
                       "SET_LIMIT: at most 4 tasks of project billing run at once."));
   out.push_back(valid("set_limit_unlimited", c::kSetLimit, kCB,
                       msg::SetLimitRequest{11, "billing", 0}, "SET_LIMIT 0 removes the limit."));
+  out.push_back(valid("cancel", c::kCancel, kCB, msg::TaskQuery{30, 42, 0},
+                      "CANCEL task 42: the body of STATUS (id; wait_ms is ignored)."));
+  out.push_back(valid("dlq_list", c::kDlqList, kCB, msg::DlqListRequest{31, 50},
+                      "DLQ_LIST: the 50 oldest dead tasks and the total."));
+  out.push_back(valid("dlq_retry", c::kDlqRetry, kCB, msg::TaskQuery{32, 42, 0},
+                      "DLQ_RETRY task 42: queue the dead task again with a fresh attempt "
+                      "budget."));
+  out.push_back(valid("dlq_purge", c::kDlqPurge, kCB, msg::Request{33},
+                      "DLQ_PURGE: delete every dead task; the body is just req."));
+  out.push_back(valid("set_policy", c::kSetPolicy, kCB,
+                      msg::SetPolicyRequest{34, "billing", retry_policy()},
+                      "SET_POLICY: project billing's retry policy, used for every field a "
+                      "task leaves at 0 or empty."));
+  {
+    msg::RetryPolicy partial;
+    partial.retry_on = {"lost"};
+    out.push_back(valid("set_policy_partial", c::kSetPolicy, kCB,
+                        msg::SetPolicyRequest{35, "reports", partial},
+                        "SET_POLICY with only retry_on: the project retries lost attempts "
+                        "only; max_attempts and the backoff come from the broker's "
+                        "defaults."));
+  }
+  out.push_back(valid("set_policy_clear", c::kSetPolicy, kCB,
+                      msg::SetPolicyRequest{36, "billing", {}},
+                      "SET_POLICY with an empty policy map: the project goes back to the "
+                      "broker's defaults."));
 }
 
 void add_client_replies(std::vector<Vector>& out) {
   out.push_back(valid("submitted", c::kSubmitted, kBC, msg::SubmittedReply{1, 42},
                       "SUBMITTED: request 1 created task 42 (the task is durable)."));
+  {
+    msg::SubmittedReply dup;
+    dup.req = 20;
+    dup.id = 42;
+    dup.duplicate = true;
+    out.push_back(valid("submitted_duplicate", c::kSubmitted, kBC, dup,
+                        "SUBMITTED to a SUBMIT whose idempotency_key the broker accepted "
+                        "before: id is the original task's, and nothing was created."));
+  }
   out.push_back(valid("status_reply_queued", c::kStatusReply, kBC,
                       msg::TaskReply{3, view(msg::TaskState::kQueued)},
                       "STATUS_REPLY of a queued task: no worker, started_at_ms or "
@@ -169,6 +285,79 @@ void add_client_replies(std::vector<Vector>& out) {
                       msg::TaskReply{5, running},
                       "RESULT_REPLY after wait_ms passed: the task is not final, so there is "
                       "no outcome."));
+  {
+    auto delayed = view(msg::TaskState::kScheduled);
+    delayed.not_before_ms = kT0 + 3'600'000;
+    out.push_back(valid("status_reply_scheduled", c::kStatusReply, kBC, msg::TaskReply{3, delayed},
+                        "STATUS_REPLY of a delayed task: scheduled until not_before_ms, never "
+                        "dispatched yet."));
+  }
+  {
+    auto retry = view(msg::TaskState::kScheduled);
+    retry.attempts = 1;
+    retry.worker = "w-host-a-1";
+    retry.started_at_ms = kT0 + 20;
+    retry.not_before_ms = kT0 + 25 + 740;
+    retry.outcome = nonzero_outcome();
+    out.push_back(valid("result_reply_retry_scheduled", c::kResultReply, kBC,
+                        msg::TaskReply{5, retry},
+                        "RESULT_REPLY after wait_ms passed while a retry waits out its "
+                        "backoff: state scheduled (not final), not_before_ms when it is "
+                        "queued again, and the outcome of the attempt that ended (exit 3, "
+                        "with exit in its retry_on)."));
+  }
+  {
+    auto cancelled = view(msg::TaskState::kCancelled);
+    cancelled.attempts = 1;
+    cancelled.worker = "w-host-a-1";
+    cancelled.started_at_ms = kT0 + 20;
+    cancelled.finished_at_ms = kT0 + 5'000;
+    out.push_back(valid("result_reply_cancelled", c::kResultReply, kBC,
+                        msg::TaskReply{5, cancelled},
+                        "RESULT_REPLY of a task cancelled while running: final at once, "
+                        "finished_at_ms is the time of the CANCEL; the stopped attempt's "
+                        "outcome is not recorded."));
+  }
+  auto dead = succeeded;
+  dead.state = msg::TaskState::kDead;
+  dead.attempts = 3;
+  dead.worker = "w-host-b-1";
+  dead.started_at_ms = kT0 + 7'000;
+  dead.finished_at_ms = kT0 + 7'400;
+  {
+    msg::Outcome killed;
+    killed.signal = 9;
+    killed.stderr_tail = "Killed\n";
+    killed.stderr_bytes = 7;
+    killed.started_at_ms = kT0 + 7'000;
+    killed.finished_at_ms = kT0 + 7'400;
+    killed.max_rss_kb = 4'194'304;
+    dead.outcome = killed;
+  }
+  out.push_back(valid("result_reply_dead", c::kResultReply, kBC, msg::TaskReply{5, dead},
+                      "RESULT_REPLY of a dead task: its third attempt also ended by a signal "
+                      "(retried by the default policy) and max_attempts is 3, so it is in the "
+                      "dead-letter list."));
+  auto dead_view = dead;
+  dead_view.outcome.reset();
+  out.push_back(valid("status_reply_dead", c::kStatusReply, kBC, msg::TaskReply{3, dead_view},
+                      "STATUS_REPLY of a dead task (no outcome in STATUS_REPLY)."));
+  {
+    auto other = dead_view;
+    other.id = 57;
+    other.project = "billing";
+    other.attempts = 5;
+    other.submitted_at_ms = kT0 + 100;
+    other.finished_at_ms = kT0 + 93'000;
+    out.push_back(valid("dlq_reply", c::kDlqReply, kBC, msg::DlqReply{31, 2, {dead_view, other}},
+                        "DLQ_REPLY: the dead tasks, oldest death first, as task views without "
+                        "outcome; total counts all dead tasks the broker holds."));
+    out.push_back(valid("dlq_reply_truncated", c::kDlqReply, kBC,
+                        msg::DlqReply{31, 1'250, {dead_view}},
+                        "DLQ_REPLY to DLQ_LIST limit 1: one task listed of 1250 held."));
+  }
+  out.push_back(valid("dlq_reply_empty", c::kDlqReply, kBC, msg::DlqReply{31, 0, {}},
+                      "DLQ_REPLY when no task is dead."));
   out.push_back(valid("stats_reply", c::kStatsReply, kBC,
                       msg::StatsReply{6,
                                       {{"tasks_submitted", 120},
@@ -185,9 +374,23 @@ void add_client_replies(std::vector<Vector>& out) {
                       "WORKERS_REPLY with no worker connected."));
   out.push_back(valid(
       "projects_reply", c::kProjectsReply, kBC,
-      msg::ProjectsReply{8, {{"billing", 4, 10, 4, 4, 300, 1}, {"default", 0, 0, 1, 9, 50, 0}}},
-      "PROJECTS_REPLY: limit 0 means unlimited."));
+      msg::ProjectsReply{
+          8, {project("billing", 4, 10, 4, 4, 300, 1), project("default", 0, 0, 1, 9, 50, 0)}},
+      "PROJECTS_REPLY: limit 0 means unlimited; no policy map when the project "
+      "uses the broker's defaults."));
+  {
+    auto billing = project("billing", 4, 10, 4, 4, 300, 1);
+    billing.policy = retry_policy();
+    billing.dead = 2;
+    billing.cancelled = 7;
+    out.push_back(valid("projects_reply_with_policy", c::kProjectsReply, kBC,
+                        msg::ProjectsReply{8, {billing}},
+                        "PROJECTS_REPLY of a project with a retry policy set by SET_POLICY, "
+                        "2 dead tasks held and 7 tasks cancelled."));
+  }
   out.push_back(valid("ok", c::kOk, kBC, msg::OkReply{10}, "OK to SET_LIMIT request 10."));
+  out.push_back(valid("ok_count", c::kOk, kBC, msg::OkReply{33, 17},
+                      "OK to DLQ_PURGE request 33: 17 dead tasks were deleted."));
   out.push_back(valid("pong", c::kPong, kBC, msg::PongReply{9, "0.1.0", 86'400'000},
                       "PONG: the broker's version and uptime in ms."));
   out.push_back(valid("error_invalid_field", c::kError, kBC,
@@ -199,6 +402,10 @@ void add_client_replies(std::vector<Vector>& out) {
             msg::ErrorReply{0, ErrorCode::kUnsupportedVersion, "this broker speaks zfleet/1"},
             "ERROR with req 0: the request's id could not be read (here frame 0 "
             "named another protocol version)."));
+  out.push_back(valid("error_invalid_state", c::kError, kBC,
+                      msg::ErrorReply{30, ErrorCode::kInvalidState, "task 42 is succeeded"},
+                      "ERROR to CANCEL of a task that is already final (or DLQ_RETRY of a "
+                      "task that is not dead)."));
 }
 
 void add_worker_messages(std::vector<Vector>& out) {
@@ -210,8 +417,8 @@ void add_worker_messages(std::vector<Vector>& out) {
       "ready_reconnect", c::kReady, kWB,
       msg::Ready{
           "w-host-a-1", "host-a", 4242, 4, 2, {"linux", "zone:a"}, "0.1.0", {{42, 2}, {43, 1}}},
-      "READY after a reconnect: two attempts still running, so credit is "
-      "slots minus 2."));
+      "READY after a reconnect: two attempts it still runs or holds a result for, so "
+      "credit is slots minus 2."));
   out.push_back(valid("started", c::kStarted, kWB, msg::Started{42, 2, 31337, kT0 + 20},
                       "STARTED: attempt 2 of task 42 runs as pid 31337."));
   out.push_back(valid("credit", c::kCredit, kWB, msg::Credit{3},
@@ -224,6 +431,12 @@ void add_worker_messages(std::vector<Vector>& out) {
                       "DONE of an attempt killed at its timeout (signal 9, timed_out)."));
   out.push_back(valid("done_spawn_error", c::kDone, kWB, msg::Done{42, 2, 0, spawn_error_outcome()},
                       "DONE with error set and credit 0 (the worker keeps the slot closed)."));
+  out.push_back(valid("done_cancelled", c::kDone, kWB, msg::Done{42, 2, 1, cancelled_outcome()},
+                      "DONE of an attempt the worker stopped after CANCEL: cancelled true, "
+                      "ended by SIGTERM. It only returns the slot: the task is already "
+                      "cancelled."));
+  out.push_back(valid("done_noop", c::kDone, kWB, msg::Done{44, 1, 1, noop_outcome()},
+                      "DONE of a noop task: exit_code 0 with no child and no output."));
   out.push_back(valid("failed", c::kFailed, kWB,
                       msg::Failed{42, 2, 1, "invalid_task", "cwd escapes the task directory"},
                       "FAILED: the worker could not run the attempt at all."));
@@ -244,7 +457,18 @@ void add_worker_messages(std::vector<Vector>& out) {
   out.push_back(valid("task_minimal", c::kTask, kBW, msg::TaskAssignment{42, 1, minimal_spec()},
                       "TASK: attempt 1 of task 42 with a minimal spec."));
   out.push_back(valid("task_full", c::kTask, kBW, msg::TaskAssignment{43, 3, full_spec()},
-                      "TASK: attempt 3 of task 43 with every optional spec field set."));
+                      "TASK: attempt 3 of task 43 with every optional spec field set (the "
+                      "worker ignores retry, not_before_ms and idempotency_key)."));
+  out.push_back(valid("task_noop", c::kTask, kBW, msg::TaskAssignment{44, 1, noop_spec()},
+                      "TASK of a noop task: the worker answers DONE with exit_code 0 at once."));
+  out.push_back(valid("cancel_worker", c::kCancel, kBW,
+                      msg::CancelAttempt{42, 2, "cancelled by a client"},
+                      "CANCEL: stop attempt 2 of task 42 (SIGTERM, grace, SIGKILL) and report "
+                      "it with DONE."));
+  out.push_back(valid("cancel_worker_reconcile", c::kCancel, kBW,
+                      msg::CancelAttempt{43, 1, "not the current attempt"},
+                      "CANCEL after READY listed an attempt that is no longer current (the "
+                      "task was requeued, redispatched or finished meanwhile)."));
   out.push_back(valid("heartbeat_broker", c::kHeartbeat, kBW, msg::Heartbeat{0},
                       "HEARTBEAT from the broker (running is always 0 in this direction)."));
   out.push_back(valid("disconnect_broker", c::kDisconnect, kBW, msg::Disconnect{"shutting down"},
@@ -336,6 +560,84 @@ void add_non_canonical(std::vector<Vector>& out) {
                    kWB,
                    std::string(b.data(), b.size()),
                    "DRAIN with a key: its fields are ignored.",
+                   {}});
+  }
+  {
+    msgpack::sbuffer b;
+    msgpack::packer<msgpack::sbuffer> p(b);
+    p.pack_map(2).pack("req").pack(23).pack("task").pack_map(1).pack("type").pack("noop");
+    out.push_back({"submit_noop_without_argv",
+                   s(c::kSubmit),
+                   kCB,
+                   std::string(b.data(), b.size()),
+                   "A noop task needs no argv; the canonical form writes project, priority "
+                   "and an empty argv.",
+                   {}});
+  }
+  {
+    msgpack::sbuffer b;
+    msgpack::packer<msgpack::sbuffer> p(b);
+    p.pack_map(2).pack("req").pack(24).pack("task").pack_map(4);
+    shell_true(p);
+    p.pack("retry").pack_map(3);
+    p.pack("max_attempts").pack(0);
+    p.pack("retry_on").pack_nil();
+    p.pack("jitter").pack("none");
+    p.pack("idempotency_key").pack("");
+    out.push_back({"submit_retry_defaults_spelled_out",
+                   s(c::kSubmit),
+                   kCB,
+                   std::string(b.data(), b.size()),
+                   "A retry map holding only defaults (max_attempts 0 = inherit, retry_on "
+                   "nil = absent, an unknown key) and an empty idempotency_key equal leaving "
+                   "them out: the canonical form has neither.",
+                   {}});
+  }
+  {
+    msgpack::sbuffer b;
+    msgpack::packer<msgpack::sbuffer> p(b);
+    p.pack_map(1).pack("req").pack(31);
+    out.push_back({"dlq_list_limit_omitted",
+                   s(c::kDlqList),
+                   kCB,
+                   std::string(b.data(), b.size()),
+                   "DLQ_LIST without limit lists at most 100 tasks; the encoder always "
+                   "writes limit.",
+                   {}});
+  }
+  {
+    msgpack::sbuffer b;
+    msgpack::packer<msgpack::sbuffer> p(b);
+    p.pack_map(3).pack("req").pack(20).pack("id").pack(42).pack("duplicate").pack(false);
+    out.push_back({"submitted_duplicate_false",
+                   s(c::kSubmitted),
+                   kBC,
+                   std::string(b.data(), b.size()),
+                   "duplicate false equals absent: a new task was created.",
+                   {}});
+  }
+  {
+    msgpack::sbuffer b;
+    msgpack::packer<msgpack::sbuffer> p(b);
+    p.pack_map(2).pack("req").pack(33).pack("count").pack(0);
+    out.push_back({"ok_count_zero",
+                   s(c::kOk),
+                   kBC,
+                   std::string(b.data(), b.size()),
+                   "OK with count 0 (DLQ_PURGE found no dead task): the encoder leaves count "
+                   "out.",
+                   {}});
+  }
+  {
+    msgpack::sbuffer b;
+    msgpack::packer<msgpack::sbuffer> p(b);
+    p.pack_map(2).pack("task_id").pack(42).pack("attempt").pack(2);
+    out.push_back({"cancel_worker_without_reason",
+                   s(c::kCancel),
+                   kBW,
+                   std::string(b.data(), b.size()),
+                   "CANCEL to a worker without reason (optional; the encoder writes it, "
+                   "empty).",
                    {}});
   }
 }

@@ -184,16 +184,20 @@ TEST(Fleet, ExitCodesStdinEnvAndCwdReachTheTask) {
 }
 
 TEST(Fleet, MissingProgramFailsWithReason) {
-  LocalFleet fleet;
+  LocalFleet fleet({"--backoff-ms", "1"});
   fleet.add_worker("w1", 1);
   auto id = fleet.client().submit(shell({"no-such-program-zfleet"}));
   ASSERT_TRUE(id.ok());
   const auto results = await_all(fleet.client(), {id.value()}, 20s);
   ASSERT_EQ(results.size(), 1u) << fleet.logs();
   const auto& t = results.begin()->second;
-  EXPECT_EQ(t.state, msg::TaskState::kFailed);
+  // "error" endings are retried by default; a program that stays missing
+  // uses up its attempts and ends in the dead-letter list.
+  EXPECT_EQ(t.state, msg::TaskState::kDead);
+  EXPECT_EQ(t.attempts, 3u);
   ASSERT_TRUE(t.outcome);
-  EXPECT_FALSE(t.outcome->error.empty());
+  EXPECT_NE(t.outcome->error.find("no-such-program-zfleet"), std::string::npos)
+      << t.outcome->error;
 }
 
 TEST(Fleet, DrainingWorkerFinishesRunningTasksAndExitsCleanly) {

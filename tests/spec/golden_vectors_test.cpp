@@ -2,6 +2,7 @@
 // codec: every vector's bytes decode into the typed message its command and
 // direction name, re-encode to the same bytes (or its canonical_hex), agree
 // with its JSON body, and invalid ones fail with the named error.
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -62,37 +63,25 @@ T decoded(const std::string& name) {
 // PROTOCOL.md §2.3, §4, §5: vectors exist for every command in both of its directions.
 TEST(GoldenVectors, CoverEveryMessageTypeInEveryDirection) {
   const std::set<std::pair<std::string, std::string>> expected = {
-      {"SUBMIT", "client->broker"},
-      {"STATUS", "client->broker"},
-      {"RESULT", "client->broker"},
-      {"STATS", "client->broker"},
-      {"WORKERS", "client->broker"},
-      {"PROJECTS", "client->broker"},
-      {"SET_LIMIT", "client->broker"},
-      {"PING", "client->broker"},
-      {"SUBMITTED", "broker->client"},
-      {"STATUS_REPLY", "broker->client"},
-      {"RESULT_REPLY", "broker->client"},
-      {"STATS_REPLY", "broker->client"},
-      {"WORKERS_REPLY", "broker->client"},
-      {"PROJECTS_REPLY", "broker->client"},
-      {"OK", "broker->client"},
-      {"PONG", "broker->client"},
-      {"ERROR", "broker->client"},
-      {"READY", "worker->broker"},
-      {"STARTED", "worker->broker"},
-      {"CREDIT", "worker->broker"},
-      {"DONE", "worker->broker"},
-      {"FAILED", "worker->broker"},
-      {"REJECT", "worker->broker"},
-      {"DRAIN", "worker->broker"},
-      {"DISCONNECT", "worker->broker"},
-      {"HEARTBEAT", "worker->broker"},
-      {"WELCOME", "broker->worker"},
-      {"TASK", "broker->worker"},
-      {"HEARTBEAT", "broker->worker"},
-      {"DISCONNECT", "broker->worker"},
-      {"ERROR", "broker->worker"},
+      {"SUBMIT", "client->broker"},         {"STATUS", "client->broker"},
+      {"RESULT", "client->broker"},         {"STATS", "client->broker"},
+      {"WORKERS", "client->broker"},        {"PROJECTS", "client->broker"},
+      {"SET_LIMIT", "client->broker"},      {"PING", "client->broker"},
+      {"CANCEL", "client->broker"},         {"DLQ_LIST", "client->broker"},
+      {"DLQ_RETRY", "client->broker"},      {"DLQ_PURGE", "client->broker"},
+      {"SET_POLICY", "client->broker"},     {"SUBMITTED", "broker->client"},
+      {"STATUS_REPLY", "broker->client"},   {"RESULT_REPLY", "broker->client"},
+      {"STATS_REPLY", "broker->client"},    {"WORKERS_REPLY", "broker->client"},
+      {"PROJECTS_REPLY", "broker->client"}, {"OK", "broker->client"},
+      {"PONG", "broker->client"},           {"DLQ_REPLY", "broker->client"},
+      {"ERROR", "broker->client"},          {"READY", "worker->broker"},
+      {"STARTED", "worker->broker"},        {"CREDIT", "worker->broker"},
+      {"DONE", "worker->broker"},           {"FAILED", "worker->broker"},
+      {"REJECT", "worker->broker"},         {"DRAIN", "worker->broker"},
+      {"DISCONNECT", "worker->broker"},     {"HEARTBEAT", "worker->broker"},
+      {"WELCOME", "broker->worker"},        {"TASK", "broker->worker"},
+      {"HEARTBEAT", "broker->worker"},      {"DISCONNECT", "broker->worker"},
+      {"ERROR", "broker->worker"},          {"CANCEL", "broker->worker"},
   };
   std::set<std::pair<std::string, std::string>> valid;
   for (const auto& v : all_vectors()) {
@@ -133,7 +122,7 @@ TEST(GoldenVectors, ValidVectorsDecodeAndReencodeToTheCanonicalBytes) {
     EXPECT_EQ(vectors::to_hex(rt.reencoded), vectors::to_hex(canonical));
     ++checked;
   }
-  EXPECT_GE(checked, 31);
+  EXPECT_GE(checked, 70);
 }
 
 // PROTOCOL.md §9: invalid bodies are refused with the catalogued error.
@@ -150,7 +139,7 @@ TEST(GoldenVectors, InvalidVectorsFailWithTheNamedError) {
         << rt.error->message;
     ++checked;
   }
-  EXPECT_GE(checked, 20);
+  EXPECT_GE(checked, 50);
 }
 
 // PROTOCOL.md §4.1: every task field of the full SUBMIT as typed values.
@@ -170,6 +159,166 @@ TEST(GoldenVectors, SubmitFullCarriesEveryTaskField) {
   EXPECT_EQ(m.task.timeout_ms, task.at("timeout_ms").get<std::uint64_t>());
   EXPECT_EQ(m.task.grace_ms, task.at("grace_ms").get<std::uint64_t>());
   EXPECT_EQ(m.task.output_cap, task.at("output_cap").get<std::uint64_t>());
+  const Json& retry = task.at("retry");
+  EXPECT_EQ(m.task.retry.max_attempts, retry.at("max_attempts").get<std::uint32_t>());
+  EXPECT_EQ(m.task.retry.backoff_ms, retry.at("backoff_ms").get<std::uint64_t>());
+  EXPECT_EQ(m.task.retry.backoff_max_ms, retry.at("backoff_max_ms").get<std::uint64_t>());
+  EXPECT_EQ(m.task.retry.retry_on, retry.at("retry_on").get<std::vector<std::string>>());
+  EXPECT_EQ(m.task.not_before_ms, task.at("not_before_ms").get<std::int64_t>());
+  EXPECT_EQ(m.task.idempotency_key, task.at("idempotency_key").get<std::string>());
+}
+
+// PROTOCOL.md §4.1, §6.5: every retry_on item of every valid vector is one of
+// the five kinds, and every kind is named somewhere in the vectors.
+TEST(GoldenVectors, RetryOnUsesOnlyTheFiveKinds) {
+  std::set<std::string> seen;
+  auto collect = [&](const Json& policy) {
+    if (!policy.is_object() || !policy.contains("retry_on") || !policy.at("retry_on").is_array())
+      return;
+    for (const auto& kind : policy.at("retry_on"))
+      seen.insert(kind.get<std::string>());
+  };
+  for (const auto& v : all_vectors()) {
+    if (v.contains("expect_error") || v.at("body").is_null()) continue;
+    const Json& body = v.at("body");
+    if (body.contains("task")) collect(body.at("task").value("retry", Json::object()));
+    if (body.contains("spec")) collect(body.at("spec").value("retry", Json::object()));
+    if (body.contains("policy")) collect(body.at("policy"));
+    if (body.contains("projects")) {
+      for (const auto& p : body.at("projects"))
+        collect(p.value("policy", Json::object()));
+    }
+  }
+  for (const auto& kind : seen) {
+    EXPECT_NE(std::find(std::begin(msg::kRetryKinds), std::end(msg::kRetryKinds), kind),
+              std::end(msg::kRetryKinds))
+        << "unknown retry kind " << kind;
+  }
+  EXPECT_GE(seen.size(), 3u);
+}
+
+// PROTOCOL.md §6.5: a retry map of zeros, nils and unknown keys is the
+// absent policy (every field inherited), and an empty key is no key.
+TEST(GoldenVectors, ZeroRetryFieldsInheritAndEmptyKeyIsNoKey) {
+  const auto m = decoded<msg::SubmitRequest>("submit_retry_defaults_spelled_out");
+  EXPECT_EQ(m.task.retry, msg::RetryPolicy{});
+  EXPECT_TRUE(m.task.idempotency_key.empty());
+  EXPECT_FALSE(vector_named("submit_retry_defaults_spelled_out").contains("expect_error"));
+  EXPECT_TRUE(vector_named("submit_retry_defaults_spelled_out").contains("canonical_hex"));
+  const auto once = decoded<msg::SubmitRequest>("submit_no_retries");
+  EXPECT_EQ(once.task.retry.max_attempts, 1u);
+  EXPECT_TRUE(once.task.retry.retry_on.empty());
+}
+
+// PROTOCOL.md §4.1, §5.3: a noop task needs no argv.
+TEST(GoldenVectors, NoopTaskNeedsNoArgv) {
+  const auto m = decoded<msg::SubmitRequest>("submit_noop_without_argv");
+  EXPECT_EQ(m.task.type, "noop");
+  EXPECT_TRUE(m.task.argv.empty());
+  EXPECT_EQ(decoded<msg::TaskAssignment>("task_noop").spec.type, "noop");
+  EXPECT_TRUE(decoded<msg::Done>("done_noop").outcome.succeeded());
+  EXPECT_EQ(vector_named("submit_shell_without_argv").at("expect_error"), "INVALID_FIELD");
+}
+
+// PROTOCOL.md §4.1, §6.9: a duplicate SUBMIT names the original task.
+TEST(GoldenVectors, SubmittedDuplicateNamesTheOriginalTask) {
+  const auto dup = decoded<msg::SubmittedReply>("submitted_duplicate");
+  EXPECT_TRUE(dup.duplicate);
+  EXPECT_EQ(dup.id, vector_named("submitted_duplicate").at("body").at("id").get<std::uint64_t>());
+  EXPECT_FALSE(decoded<msg::SubmittedReply>("submitted").duplicate);
+  EXPECT_FALSE(decoded<msg::SubmittedReply>("submitted_duplicate_false").duplicate);
+  EXPECT_FALSE(vector_named("submitted").at("body").contains("duplicate"));
+}
+
+// PROTOCOL.md §4.4, §6.1: the new states and which of them are final.
+TEST(GoldenVectors, TaskViewsCarryTheNewStates) {
+  const auto scheduled = decoded<msg::TaskReply>("status_reply_scheduled").task;
+  EXPECT_EQ(scheduled.state, msg::TaskState::kScheduled);
+  EXPECT_FALSE(msg::is_final(scheduled.state));
+  EXPECT_EQ(scheduled.not_before_ms, vector_named("status_reply_scheduled")
+                                         .at("body")
+                                         .at("task")
+                                         .at("not_before_ms")
+                                         .get<std::int64_t>());
+  const auto retry = decoded<msg::TaskReply>("result_reply_retry_scheduled").task;
+  EXPECT_EQ(retry.state, msg::TaskState::kScheduled);
+  ASSERT_TRUE(retry.outcome.has_value());
+  EXPECT_EQ(retry.outcome->exit_code, 3);
+  const auto cancelled = decoded<msg::TaskReply>("result_reply_cancelled").task;
+  EXPECT_EQ(cancelled.state, msg::TaskState::kCancelled);
+  EXPECT_TRUE(msg::is_final(cancelled.state));
+  EXPECT_NE(cancelled.finished_at_ms, 0);
+  const auto dead = decoded<msg::TaskReply>("result_reply_dead").task;
+  EXPECT_EQ(dead.state, msg::TaskState::kDead);
+  EXPECT_TRUE(msg::is_final(dead.state));
+  ASSERT_TRUE(dead.outcome.has_value());
+  EXPECT_FALSE(dead.outcome->succeeded());
+}
+
+// PROTOCOL.md §4.12: DLQ_REPLY lists dead tasks (views without outcome) and
+// the total held; DLQ_LIST's limit defaults to 100.
+TEST(GoldenVectors, DlqReplyListsDeadTasks) {
+  for (const char* name : {"dlq_reply", "dlq_reply_truncated", "dlq_reply_empty"}) {
+    SCOPED_TRACE(name);
+    const auto m = decoded<msg::DlqReply>(name);
+    EXPECT_GE(m.total, m.tasks.size());
+    for (const auto& t : m.tasks) {
+      EXPECT_EQ(t.state, msg::TaskState::kDead);
+      EXPECT_FALSE(t.outcome.has_value());
+    }
+  }
+  EXPECT_EQ(decoded<msg::DlqListRequest>("dlq_list_limit_omitted").limit, 100u);
+  EXPECT_EQ(decoded<msg::DlqListRequest>("dlq_list").limit, 50u);
+}
+
+// PROTOCOL.md §4.14: OK carries count (DLQ_PURGE), 0 when absent.
+TEST(GoldenVectors, OkCountDefaultsToZero) {
+  EXPECT_EQ(decoded<msg::OkReply>("ok").count, 0u);
+  EXPECT_EQ(decoded<msg::OkReply>("ok_count_zero").count, 0u);
+  EXPECT_EQ(decoded<msg::OkReply>("ok_count").count,
+            vector_named("ok_count").at("body").at("count").get<std::uint64_t>());
+}
+
+// PROTOCOL.md §4.15: SET_POLICY carries a policy map; an empty one clears it.
+TEST(GoldenVectors, SetPolicyCarriesThePolicy) {
+  const auto m = decoded<msg::SetPolicyRequest>("set_policy");
+  EXPECT_EQ(m.project, "billing");
+  EXPECT_EQ(m.policy.max_attempts, 5u);
+  EXPECT_EQ(decoded<msg::SetPolicyRequest>("set_policy_clear").policy, msg::RetryPolicy{});
+  const auto projects = decoded<msg::ProjectsReply>("projects_reply_with_policy");
+  ASSERT_EQ(projects.projects.size(), 1u);
+  EXPECT_EQ(projects.projects[0].policy, m.policy);
+  EXPECT_EQ(projects.projects[0].dead, 2u);
+  EXPECT_EQ(projects.projects[0].cancelled, 7u);
+}
+
+// PROTOCOL.md §5.13: CANCEL names an attempt; the worker's DONE says cancelled.
+TEST(GoldenVectors, CancelNamesAnAttemptAndDoneSaysCancelled) {
+  const auto cancel = decoded<msg::CancelAttempt>("cancel_worker");
+  EXPECT_EQ(cancel.task_id, 42u);
+  EXPECT_EQ(cancel.attempt, 2u);
+  EXPECT_TRUE(decoded<msg::CancelAttempt>("cancel_worker_without_reason").reason.empty());
+  const auto done = decoded<msg::Done>("done_cancelled");
+  EXPECT_TRUE(done.outcome.cancelled);
+  EXPECT_EQ(done.task_id, cancel.task_id);
+  EXPECT_EQ(done.attempt, cancel.attempt);
+  EXPECT_FALSE(decoded<msg::Done>("done_succeeded").outcome.cancelled);
+}
+
+// PROTOCOL.md §4.1, §10: the limits of the new fields.
+TEST(GoldenVectors, NewFieldLimitsAreEnforced) {
+  const std::pair<const char*, const char*> expected[] = {
+      {"submit_retry_on_unknown_kind", "INVALID_FIELD"},
+      {"submit_backoff_above_max", "INVALID_FIELD"},
+      {"submit_idempotency_key_129_bytes", "TOO_LARGE"},
+      {"submit_max_attempts_1001", "INVALID_FIELD"},
+      {"submit_not_before_negative", "INVALID_FIELD"},
+      {"submit_retry_on_too_many", "TOO_LARGE"},
+      {"dlq_list_limit_too_large", "INVALID_FIELD"},
+  };
+  for (const auto& [name, error] : expected) {
+    EXPECT_EQ(vector_named(name).at("expect_error"), error) << name;
+  }
 }
 
 // PROTOCOL.md §4.1, §3.5: absent fields take their documented defaults.
@@ -181,6 +330,9 @@ TEST(GoldenVectors, SubmitWithoutOptionalFieldsTakesTheDefaults) {
   EXPECT_TRUE(m.task.stdin_data.empty());
   EXPECT_EQ(m.task.timeout_ms, 0u);
   EXPECT_EQ(m.task.output_cap, 65'536u);
+  EXPECT_EQ(m.task.retry, msg::RetryPolicy{});
+  EXPECT_EQ(m.task.not_before_ms, 0);
+  EXPECT_TRUE(m.task.idempotency_key.empty());
 }
 
 // PROTOCOL.md §3.5: unknown keys are ignored and nil equals absent.
@@ -274,6 +426,22 @@ TEST(ErrorCatalogue, ProtocolMdTableMatchesTheCode) {
     }
     const std::string row = prefix + "`" + std::string(error_name(*code)) + "`";
     EXPECT_NE(spec.find(row), std::string::npos) << "PROTOCOL.md lacks the row " << row;
+  }
+}
+
+// PROTOCOL.md §6.1, §6.5: the spec names every task state and retry kind of
+// common/messages.hpp.
+TEST(ProtocolMd, NamesEveryTaskStateAndRetryKind) {
+  const std::string spec = read_text(std::string(ZFLEET_SOURCE_DIR) + "/schemas/PROTOCOL.md");
+  ASSERT_FALSE(spec.empty());
+  for (int n = 0; n <= static_cast<int>(msg::TaskState::kDead); ++n) {
+    const auto state = msg::state_name(static_cast<msg::TaskState>(n));
+    EXPECT_NE(spec.find("`" + std::string(state) + "`"), std::string::npos)
+        << "PROTOCOL.md does not name the state " << state;
+  }
+  for (const auto kind : msg::kRetryKinds) {
+    EXPECT_NE(spec.find("| `" + std::string(kind) + "` |"), std::string::npos)
+        << "PROTOCOL.md lacks the retry kind row " << kind;
   }
 }
 

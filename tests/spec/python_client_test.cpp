@@ -85,10 +85,10 @@ TEST_F(PythonClient, SubmitAndWaitRunsTwentyEchoTasksOnARealFleet) {
     if (::access(bin, X_OK) != 0) GTEST_SKIP() << bin << " is not built";
   }
   const std::string ready = path("ready");
-  broker_ = FleetProcess::start(
-      ZFLEET_BROKER_BIN,
-      {"--clients", "tcp://127.0.0.1:*", "--workers", "tcp://127.0.0.1:*", "--ready-file", ready},
-      ProcessOptions::log_to(path("broker.log")));
+  broker_ = FleetProcess::start(ZFLEET_BROKER_BIN,
+                                {"--clients", "tcp://127.0.0.1:*", "--workers", "tcp://127.0.0.1:*",
+                                 "--ready-file", ready, "--data-dir", path("data")},
+                                ProcessOptions::log_to(path("broker.log")));
   const auto endpoints = test_support::read_ready_file(ready, 15s);
   ASSERT_TRUE(endpoints.has_value()) << "no ready file; broker log:\n" << broker_.log_tail();
 

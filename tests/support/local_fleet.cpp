@@ -20,18 +20,29 @@ ProcessOptions logging_to(const std::string& path) {
 
 }  // namespace
 
-LocalFleet::LocalFleet(std::vector<std::string> broker_args) {
+LocalFleet::LocalFleet(std::vector<std::string> broker_args)
+    : broker_args_(std::move(broker_args)) {
   std::string pattern = (std::filesystem::temp_directory_path() / "zfleet-test-XXXXXX").string();
   if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
   dir_ = pattern;
-  std::vector<std::string> args = {"--clients",         "tcp://127.0.0.1:*", "--workers",
-                                   "tcp://127.0.0.1:*", "--ready-file",      dir_ + "/ready"};
-  args.insert(args.end(), broker_args.begin(), broker_args.end());
+  start_broker("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
+  client_ = std::make_unique<Client>(Client::Options{endpoints_.clients, Millis{5000}});
+}
+
+void LocalFleet::start_broker(const std::string& clients, const std::string& workers) {
+  std::filesystem::remove(dir_ + "/ready");
+  std::vector<std::string> args = {"--clients",    clients,         "--workers",  workers,
+                                   "--ready-file", dir_ + "/ready", "--data-dir", dir_ + "/data"};
+  args.insert(args.end(), broker_args_.begin(), broker_args_.end());
   broker_ = FleetProcess::start(ZFLEET_BROKER_BIN, args, logging_to(dir_ + "/broker.log"));
   auto ready = read_ready_file(dir_ + "/ready", std::chrono::seconds(10));
   if (!ready) throw std::runtime_error("broker did not start: " + broker_.log_tail());
   endpoints_ = *ready;
-  client_ = std::make_unique<Client>(Client::Options{endpoints_.clients, Millis{5000}});
+}
+
+void LocalFleet::restart_broker() {
+  broker_.kill();
+  start_broker(endpoints_.clients, endpoints_.workers);
 }
 
 LocalFleet::~LocalFleet() {

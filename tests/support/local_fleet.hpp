@@ -25,6 +25,10 @@ class LocalFleet {
   // Waits until the broker lists `count` workers.
   bool await_workers(std::size_t count, std::chrono::milliseconds timeout);
 
+  // SIGKILLs the broker and starts it again on the same endpoints and data
+  // directory (its journal), as a supervisor would.
+  void restart_broker();
+
   FleetProcess& broker() { return broker_; }
   FleetProcess& worker(std::size_t index) { return workers_.at(index); }
   const ReadyEndpoints& endpoints() const { return endpoints_; }
@@ -34,7 +38,10 @@ class LocalFleet {
   std::string logs();
 
  private:
+  void start_broker(const std::string& clients, const std::string& workers);
+
   std::string dir_;
+  std::vector<std::string> broker_args_;
   FleetProcess broker_;
   std::vector<FleetProcess> workers_;
   ReadyEndpoints endpoints_;

@@ -310,7 +310,7 @@ TEST_F(BrokerCore, UndeliverableTaskIsRequeued) {
 
 TEST_F(BrokerCore, RetentionEvictsOldestFinishedTasks) {
   BrokerSettings s = settings();
-  s.result_retention = 2;
+  s.retention_count = 2;
   MemoryTaskStore store;
   Broker b(s, clock_, store);
   // Three tasks finish; the first is evicted.
@@ -329,7 +329,8 @@ TEST_F(BrokerCore, RetentionEvictsOldestFinishedTasks) {
   ready.credit = 3;
   b.on_worker({"w", "zfleet/1", std::string(proto::cmd::kReady), msg::encode(ready)});
   b.before_sleep();
-  for (auto& o : b.outbox()) {
+  const std::vector<Outgoing> sent = b.outbox();
+  for (const auto& o : sent) {
     if (o.command != proto::cmd::kTask) continue;
     msg::TaskAssignment a;
     ASSERT_FALSE(msg::decode_bytes(o.body, a));
@@ -339,6 +340,7 @@ TEST_F(BrokerCore, RetentionEvictsOldestFinishedTasks) {
     d.outcome.exit_code = 0;
     b.on_worker({"w", "zfleet/1", std::string(proto::cmd::kDone), msg::encode(d)});
   }
+  b.before_sleep();  // retention is applied there, a bounded amount per turn
   EXPECT_EQ(store.find(1), nullptr);
   EXPECT_NE(store.find(3), nullptr);
   EXPECT_EQ(b.stats().results_evicted, 1u);

@@ -102,5 +102,32 @@ TEST(CtlExitCode, MoreSevereRanksUnreachableHighest) {
   EXPECT_EQ(more_severe(ExitCode::kBrokerError, ExitCode::kFailed), ExitCode::kBrokerError);
 }
 
+TEST(CtlExitCode, DeadAndCancelledAreFailuresScheduledIsNotFinal) {
+  msg::TaskView task;
+  task.state = msg::TaskState::kDead;
+  EXPECT_EQ(exit_for_task(task), ExitCode::kFailed);
+  task.state = msg::TaskState::kCancelled;
+  EXPECT_EQ(exit_for_task(task), ExitCode::kFailed);
+  EXPECT_EQ(task_exit_status(task), 1);  // cancelled before it ran: no outcome
+  task.state = msg::TaskState::kScheduled;
+  EXPECT_EQ(exit_for_task(task), ExitCode::kNotFinal);
+  EXPECT_EQ(task_exit_status(task), 3);
+}
+
+TEST(CtlExitCode, WaitedCancelledTaskExitsWithOneNotItsKillSignal) {
+  msg::Outcome o;
+  o.signal = SIGTERM;
+  o.cancelled = true;
+  EXPECT_EQ(task_exit_status(final_task(msg::TaskState::kCancelled, o)), 1);
+}
+
+TEST(CtlExitCode, WaitedDeadTaskExitsWithItsLastAttemptsStatus) {
+  EXPECT_EQ(task_exit_status(final_task(msg::TaskState::kDead, exited(3))), 3);
+  EXPECT_EQ(task_exit_status(final_task(msg::TaskState::kDead, exited(0))), 1);
+  msg::Outcome timed_out;
+  timed_out.timed_out = true;
+  EXPECT_EQ(task_exit_status(final_task(msg::TaskState::kDead, timed_out)), kTimedOutStatus);
+}
+
 }  // namespace
 }  // namespace zfleet::ctl

@@ -106,5 +106,42 @@ TEST(CtlJsonView, PongReportsRoundTripInMilliseconds) {
   EXPECT_DOUBLE_EQ(json["rtt_ms"].get<double>(), 1.5);
 }
 
+TEST(CtlJsonView, TaskShowsNotBeforeAndCancellation) {
+  msg::TaskView task = finished_task();
+  EXPECT_TRUE(task_json(task)["not_before_ms"].is_null());
+  EXPECT_EQ(task_json(task)["outcome"]["cancelled"], false);
+  task.state = msg::TaskState::kCancelled;
+  task.not_before_ms = 1'700'000'000'050;
+  task.outcome->cancelled = true;
+  const auto json = task_json(task);
+  EXPECT_EQ(json["state"], "cancelled");
+  EXPECT_EQ(json["final"], true);
+  EXPECT_EQ(json["not_before_ms"], 1'700'000'000'050);
+  EXPECT_EQ(json["outcome"]["cancelled"], true);
+}
+
+TEST(CtlJsonView, ProjectsShowDeadCancelledAndPolicy) {
+  msg::ProjectView project;
+  project.name = "etl";
+  project.dead = 2;
+  project.cancelled = 1;
+  project.policy = {5, 100, 0, {"exit"}};
+  const auto json = project_json(project);
+  EXPECT_EQ(json["dead"], 2);
+  EXPECT_EQ(json["cancelled"], 1);
+  EXPECT_EQ(dump_line(json["policy"]),
+            R"({"max_attempts":5,"backoff_ms":100,"backoff_max_ms":null,"retry_on":["exit"]})");
+  EXPECT_EQ(dump_line(policy_json({})),
+            R"({"max_attempts":null,"backoff_ms":null,"backoff_max_ms":null,"retry_on":null})");
+}
+
+TEST(CtlJsonView, DeadLettersCarryTotalAndTasks) {
+  const auto json = dead_letters_json(7, {finished_task()});
+  EXPECT_EQ(json["total"], 7);
+  ASSERT_EQ(json["tasks"].size(), 1u);
+  EXPECT_EQ(json["tasks"][0]["id"], 42);
+  EXPECT_EQ(dump_line(dead_letters_json(0, {})), R"({"total":0,"tasks":[]})");
+}
+
 }  // namespace
 }  // namespace zfleet::ctl

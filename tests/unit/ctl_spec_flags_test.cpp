@@ -8,6 +8,8 @@
 namespace zfleet::ctl {
 namespace {
 
+constexpr std::int64_t kNow = 1'700'000'000'000;  // Unix ms
+
 TEST(CtlSpecFlags, EnvAssignmentSplitsAtTheFirstEquals) {
   std::pair<std::string, std::string> pair;
   ASSERT_FALSE(parse_env_assignment("URL=a=b", pair));
@@ -33,7 +35,7 @@ TEST(CtlSpecFlags, BuildsTheSpecFromFlags) {
   flags.output_cap = 512;
   flags.argv = {"echo", "hi"};
   msg::TaskSpec spec;
-  ASSERT_FALSE(build_spec(flags, "input", spec));
+  ASSERT_FALSE(build_spec(flags, "input", kNow, spec));
   EXPECT_EQ(spec.project, "etl");
   EXPECT_EQ(spec.priority, 10u);
   EXPECT_EQ(spec.env, (codec::StringPairs{{"A", "1"}, {"B", "2"}}));
@@ -48,20 +50,20 @@ TEST(CtlSpecFlags, BuildsTheSpecFromFlags) {
 TEST(CtlSpecFlags, BuildRejectsWhatTheBrokerWould) {
   SpecFlags flags;
   msg::TaskSpec spec;
-  EXPECT_TRUE(build_spec(flags, "", spec));  // no argv
+  EXPECT_TRUE(build_spec(flags, "", kNow, spec));  // no argv
   flags.argv = {"true"};
   flags.project = "bad name";
-  EXPECT_TRUE(build_spec(flags, "", spec));
+  EXPECT_TRUE(build_spec(flags, "", kNow, spec));
   flags.project = "ok";
   flags.env = {"NOEQUALS"};
-  EXPECT_TRUE(build_spec(flags, "", spec));
+  EXPECT_TRUE(build_spec(flags, "", kNow, spec));
 }
 
 TEST(CtlSpecFlags, ApplyFlagsAcceptsAMissingArgvForFileDefaults) {
   SpecFlags flags;
   flags.project = "etl";
   msg::TaskSpec spec;
-  ASSERT_FALSE(apply_flags(flags, "", spec));
+  ASSERT_FALSE(apply_flags(flags, "", kNow, spec));
   EXPECT_EQ(spec.project, "etl");
 }
 
@@ -79,6 +81,51 @@ TEST(CtlSpecFlags, ReadInputFileReportsAMissingFile) {
   const auto error = read_input_file("/nonexistent/zfleet-input", 10, out);
   ASSERT_TRUE(error);
   EXPECT_NE(error->find("/nonexistent/zfleet-input"), std::string::npos);
+}
+
+TEST(CtlSpecFlags, ANoopTaskNeedsNoArgv) {
+  SpecFlags flags;
+  flags.type = "noop";
+  msg::TaskSpec spec;
+  ASSERT_FALSE(build_spec(flags, "", kNow, spec));
+  EXPECT_EQ(spec.type, "noop");
+  flags.type = "module";
+  EXPECT_TRUE(build_spec(flags, "", kNow, spec));
+}
+
+TEST(CtlSpecFlags, CarriesRetryPolicyAndIdempotencyKey) {
+  SpecFlags flags;
+  flags.argv = {"true"};
+  flags.retry = {4, 250, 8000, "exit, lost"};
+  flags.idempotency_key = "order-42";
+  msg::TaskSpec spec;
+  ASSERT_FALSE(build_spec(flags, "", kNow, spec));
+  EXPECT_EQ(spec.retry, (msg::RetryPolicy{4, 250, 8000, {"exit", "lost"}}));
+  EXPECT_EQ(spec.idempotency_key, "order-42");
+  flags.idempotency_key = std::string(proto::kMaxIdempotencyKeyBytes + 1, 'k');
+  EXPECT_TRUE(build_spec(flags, "", kNow, spec));
+}
+
+TEST(CtlSpecFlags, DelayCountsFromNowAndNotBeforeIsTakenAsIs) {
+  SpecFlags flags;
+  flags.argv = {"true"};
+  msg::TaskSpec spec;
+  ASSERT_FALSE(build_spec(flags, "", kNow, spec));
+  EXPECT_EQ(spec.not_before_ms, 0);
+  flags.delay_ms = 5000;
+  ASSERT_FALSE(build_spec(flags, "", kNow, spec));
+  EXPECT_EQ(spec.not_before_ms, kNow + 5000);
+  flags.delay_ms.reset();
+  flags.not_before_ms = 1'800'000'000'000;
+  ASSERT_FALSE(build_spec(flags, "", kNow, spec));
+  EXPECT_EQ(spec.not_before_ms, 1'800'000'000'000);
+}
+
+TEST(CtlSpecFlags, DelayAndNotBeforeExcludeEachOther) {
+  std::int64_t out = 0;
+  EXPECT_TRUE(resolve_not_before(1, 2, kNow, out));
+  EXPECT_TRUE(resolve_not_before(std::nullopt, -1, kNow, out));
+  EXPECT_TRUE(resolve_not_before(proto::kMaxTimeoutMs + 1, std::nullopt, kNow, out));
 }
 
 }  // namespace

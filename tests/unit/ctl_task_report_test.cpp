@@ -92,5 +92,72 @@ TEST(CtlTaskReport, TailHeaderSaysWhenOutputWasCut) {
   EXPECT_EQ(tail_header("stderr", 4096, 1024), "--- stderr (4.0 KiB, last 1.0 KiB shown) ---");
 }
 
+TEST(CtlTaskReport, DescribesACancelledAttempt) {
+  msg::Outcome o;
+  o.cancelled = true;
+  EXPECT_EQ(describe_outcome(o), "cancelled");
+  o.signal = SIGTERM;
+  EXPECT_EQ(describe_outcome(o), "cancelled (killed by SIGTERM)");
+}
+
+TEST(CtlTaskReport, StatusFieldsShowWhenAScheduledTaskStarts) {
+  msg::TaskView task;
+  task.id = 5;
+  task.state = msg::TaskState::kScheduled;
+  task.submitted_at_ms = 1'700'000'000'000;
+  task.not_before_ms = 1'700'000'005'000;
+  const Fields fields = status_fields(task, 1'700'000'002'000);
+  EXPECT_EQ(field(fields, "state"), "scheduled");
+  EXPECT_EQ(field(fields, "not before"), "2023-11-14T22:13:25.000Z (in 3.00 s)");
+  task.not_before_ms = 0;
+  EXPECT_EQ(field(status_fields(task, 1'700'000'002'000), "not before"), "<absent>");
+}
+
+TEST(CtlTaskReport, ResultFieldsOfTasksThatNeverRan) {
+  msg::TaskView task;
+  task.id = 5;
+  task.state = msg::TaskState::kCancelled;
+  EXPECT_EQ(field(result_fields(task), "outcome"), "cancelled before it ran");
+  task.started_at_ms = 1'700'000'000'000;
+  EXPECT_EQ(field(result_fields(task), "outcome"), "cancelled while running");
+  task.started_at_ms = 0;
+  task.state = msg::TaskState::kScheduled;
+  task.not_before_ms = 1'700'000'005'000;
+  EXPECT_EQ(field(result_fields(task), "outcome"),
+            "not final yet (scheduled for 2023-11-14T22:13:25.000Z)");
+}
+
+TEST(CtlTaskReport, StatusLineNamesTheAttemptOfARetriedTask) {
+  msg::Outcome o;
+  o.exit_code = 1;
+  msg::TaskView task = task_with(o);
+  task.state = msg::TaskState::kDead;
+  task.attempts = 3;
+  EXPECT_EQ(status_line(task), "task 42 dead: exit 1 after 1.23 s on worker w-1 (attempt 3)");
+}
+
+TEST(CtlTaskReport, FailureSummaryIsOneShortLine) {
+  msg::Outcome o;
+  o.error = "spawn failed:\nno such file";
+  EXPECT_EQ(failure_summary(task_with(o), 60), "could not run: spawn failed: no such file");
+  EXPECT_EQ(failure_summary(task_with(o), 20), "could not run: sp...");
+  o.error = "é" + std::string(30, 'x');
+  EXPECT_EQ(failure_summary(task_with(o), 20), "could not run: éx...");
+  msg::TaskView never_ran;
+  EXPECT_EQ(failure_summary(never_ran, 20), "-");
+}
+
+TEST(CtlTaskReport, DeadLetterTableHasOneRowPerTask) {
+  msg::Outcome o;
+  o.exit_code = 2;
+  msg::TaskView task = task_with(o);
+  task.project = "etl";
+  task.state = msg::TaskState::kDead;
+  task.attempts = 3;
+  EXPECT_EQ(dead_letter_table({task}).render(),
+            "ID  PROJECT  ATTEMPTS  FINISHED                  ERROR\n"
+            "42  etl             3  2023-11-14T22:13:21.230Z  exit 2\n");
+}
+
 }  // namespace
 }  // namespace zfleet::ctl

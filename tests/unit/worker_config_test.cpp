@@ -74,6 +74,20 @@ TEST(WorkerConfig, ReadsEnvironmentVariables) {
   EXPECT_EQ(parsed.config->id, "from-env");
 }
 
+TEST(WorkerConfig, StateFileDefaultsToTheWorkDirAndCanBeMoved) {
+  const auto defaulted = parse({"--work-dir", "/tmp/w"});
+  ASSERT_TRUE(defaulted.config.has_value());
+  EXPECT_EQ(defaulted.config->state_file, "/tmp/w/worker-state");
+  const auto flagged = parse({"--state-file", "/var/lib/zfleet/state"});
+  ASSERT_TRUE(flagged.config.has_value());
+  EXPECT_EQ(flagged.config->state_file, "/var/lib/zfleet/state");
+  ::setenv("ZFLEET_WORKER_STATE_FILE", "/srv/state", 1);
+  const auto from_env = parse({});
+  ::unsetenv("ZFLEET_WORKER_STATE_FILE");
+  ASSERT_TRUE(from_env.config.has_value());
+  EXPECT_EQ(from_env.config->state_file, "/srv/state");
+}
+
 TEST(WorkerConfig, ReadsAConfigFileThatFlagsOverride) {
   const std::string path = ::testing::TempDir() + "zfleet-worker-config-test.toml";
   std::ofstream(path) << "slots = 5\nid = \"from-file\"\nlabel = [\"a\", \"b\"]\n";

@@ -77,5 +77,33 @@ TEST(ResultOutbox, EncodesWithTheCreditGivenAtSendTime) {
   EXPECT_EQ(f.reason, "spawn_failed");
 }
 
+TEST(ResultOutbox, CancelDropsTheResultButStillHandsTheAttemptBack) {
+  ResultOutbox box(10, 1 << 20);
+  box.push(done(1, 1000));
+  box.push(done(2));
+  EXPECT_TRUE(box.drop(1, 1));
+  EXPECT_FALSE(box.drop(3, 1));
+  EXPECT_FALSE(box.drop(2, 7));  // another attempt of a held task
+  ASSERT_EQ(box.size(), 2U);
+  // In place: the order of results is kept.
+  const PendingResult& dropped = box.front();
+  EXPECT_EQ(dropped.kind, ResultKind::kDropped);
+  EXPECT_EQ(dropped.command(), "REJECT");
+  EXPECT_TRUE(dropped.outcome.stdout_tail.empty());
+  msg::Reject reject;
+  ASSERT_FALSE(msg::decode_bytes(dropped.encode(1), reject).has_value());
+  EXPECT_EQ(reject.task_id, 1U);
+  EXPECT_EQ(reject.attempt, 1U);
+  EXPECT_EQ(reject.credit, 1U);  // the slot is free: its credit goes back
+  EXPECT_EQ(reject.reason, "cancelled");
+  // Until it is sent, it still holds its slot and its lease.
+  EXPECT_EQ(box.slots_held(), 2U);
+  std::vector<msg::LeaseRef> leases;
+  box.append_leases(leases);
+  EXPECT_EQ(leases.size(), 2U);
+  EXPECT_TRUE(box.drop(1, 1));  // a repeated CANCEL changes nothing
+  EXPECT_EQ(box.size(), 2U);
+}
+
 }  // namespace
 }  // namespace zfleet::worker

@@ -1,0 +1,196 @@
+// Broker: the task lifecycle. Recovery from the store at start-up, queueing
+// and scheduling, the retry decision when an attempt ends, final states,
+// dispatch, promotion of delayed tasks and retention.
+#include <spdlog/spdlog.h>
+
+#include "broker/broker.hpp"
+
+namespace zfleet::broker {
+
+void Broker::recover() {
+  for (const auto& p : store_.projects()) {
+    queue_.set_limit(p.name, p.limit);
+    if (p.policy != msg::RetryPolicy{}) policies_[p.name] = p.policy;
+  }
+  store_.for_each([&](Task& t) {
+    if (!t.spec.idempotency_key.empty()) {
+      idempotency_.add(t.spec.idempotency_key, t.id, t.submitted_at_ms);
+    }
+    switch (t.state) {
+      case msg::TaskState::kRunning:
+        // Its worker may still run it and will report it when it reconnects
+        // (then it is adopted); until then it waits in the queue like any
+        // other. A broker restart is not the task's failure: not counted.
+        ++t.retry_base;
+        t.worker_identity.clear();
+        ++stats_.tasks_requeued;
+        [[fallthrough]];
+      case msg::TaskState::kQueued:
+        ++unfinished_;
+        ++stats_.tasks_recovered;
+        enqueue(t, false);
+        break;
+      case msg::TaskState::kScheduled:
+        ++unfinished_;
+        ++stats_.tasks_recovered;
+        delays_.push(t.not_before_ms, t.id);
+        break;
+      default:  // final
+        queue_.record_final(t.spec.project, t.state);
+        if (t.state == msg::TaskState::kDead) dead_.insert(t.id);
+        finished_order_.emplace_back(t.id, t.finished_at_ms);
+        break;
+    }
+  });
+  // Finished tasks are kept in finishing order, not id order.
+  std::sort(finished_order_.begin(), finished_order_.end(),
+            [](const auto& a, const auto& b) { return a.second < b.second; });
+  if (unfinished_ > 0 || !finished_order_.empty()) {
+    spdlog::info("recovered {} unfinished and {} finished tasks from the journal", unfinished_,
+                 finished_order_.size());
+  }
+}
+
+void Broker::enqueue(Task& task, bool front) {
+  task.state = msg::TaskState::kQueued;
+  task.worker_identity.clear();
+  task.not_before_ms = 0;
+  store_.saved(task);
+  if (front) {
+    queue_.push_front(task.spec.project, task.spec.priority, task.id);
+  } else {
+    queue_.push(task.spec.project, task.spec.priority, task.id);
+  }
+}
+
+void Broker::schedule(Task& task, std::int64_t due_ms) {
+  task.state = msg::TaskState::kScheduled;
+  task.worker_identity.clear();
+  task.not_before_ms = due_ms;
+  store_.saved(task);
+  delays_.push(due_ms, task.id);
+}
+
+void Broker::end_attempt(Task& task, msg::Outcome outcome, std::optional<Ending> ending_override) {
+  if (outcome.started_at_ms != 0) task.started_at_ms = outcome.started_at_ms;
+  if (task.state == msg::TaskState::kCancelled) {
+    // Cancelled while running: the final state and the project slot were
+    // settled at cancel time; this only records how the attempt ended.
+    task.worker_identity.clear();
+    task.outcome = std::move(outcome);
+    store_.saved(task);
+    return;
+  }
+  queue_.release(task.spec.project);
+  const Ending ending = ending_override.value_or(classify(outcome));
+  task.outcome = std::move(outcome);
+  if (ending == Ending::kSuccess) return finish(task, msg::TaskState::kSucceeded);
+  if (ending == Ending::kCancelled) return finish(task, msg::TaskState::kCancelled);
+  auto policy_it = policies_.find(task.spec.project);
+  const ResolvedPolicy policy = resolve(
+      task.spec.retry, policy_it == policies_.end() ? msg::RetryPolicy{} : policy_it->second,
+      settings_.retry_defaults);
+  if (!policy.retries(ending)) return finish(task, msg::TaskState::kFailed);
+  const std::uint32_t used = task.attempts - std::min(task.attempts, task.retry_base);
+  if (used >= policy.max_attempts) return finish(task, msg::TaskState::kDead);
+  ++stats_.tasks_retried;
+  if (ending == Ending::kLost) {
+    // Not the task's fault, most likely: run it again at once, first in line.
+    enqueue(task, true);
+    return;
+  }
+  const std::uint64_t delay = backoff_delay_ms(policy, task.attempts + 1, rng_);
+  schedule(task, clock_.wall_ms() + static_cast<std::int64_t>(delay));
+}
+
+void Broker::finish(Task& task, msg::TaskState state) {
+  task.state = state;
+  task.worker_identity.clear();
+  task.finished_at_ms = clock_.wall_ms();
+  if (task.outcome && task.outcome->finished_at_ms != 0 && state != msg::TaskState::kCancelled) {
+    task.finished_at_ms = task.outcome->finished_at_ms;
+  }
+  store_.saved(task);
+  queue_.record_final(task.spec.project, state);
+  switch (state) {
+    case msg::TaskState::kSucceeded:
+      ++stats_.tasks_succeeded;
+      break;
+    case msg::TaskState::kFailed:
+      ++stats_.tasks_failed;
+      break;
+    case msg::TaskState::kDead:
+      ++stats_.tasks_dead;
+      dead_.insert(task.id);
+      break;
+    case msg::TaskState::kCancelled:
+      ++stats_.tasks_cancelled;
+      break;
+    default:
+      break;
+  }
+  --unfinished_;
+  answer_waiters(task);
+  finished_order_.emplace_back(task.id, task.finished_at_ms);
+}
+
+void Broker::dispatch() {
+  // Pair queued tasks with worker credit until one of them runs out.
+  while (queue_.queued() > 0) {
+    WorkerRecord* w = workers_.next_with_credit();
+    if (w == nullptr) break;
+    auto next = queue_.pop();
+    if (!next) break;  // everything queued belongs to projects at their limit
+    Task* task = store_.find(next->id);
+    if (task == nullptr || task->state != msg::TaskState::kQueued) {
+      queue_.release(next->project);  // no longer runnable
+      continue;
+    }
+    ++task->attempts;
+    task->state = msg::TaskState::kRunning;
+    task->worker_identity = w->identity;
+    task->worker_name = w->name;
+    task->started_at_ms = 0;
+    store_.saved(*task);
+    workers_.lease(*w, task->id);
+    ++stats_.tasks_dispatched;
+    send(Peer::kWorker, w->identity, proto::cmd::kTask,
+         msg::encode(msg::TaskAssignment{task->id, task->attempts, task->spec}), task->id);
+  }
+}
+
+void Broker::promote_due() {
+  delays_.pop_due(clock_.wall_ms(), [&](std::uint64_t id, std::int64_t due_ms) {
+    Task* task = store_.find(id);
+    // Stale entries: cancelled, or rescheduled to another moment since.
+    if (task == nullptr || task->state != msg::TaskState::kScheduled ||
+        task->not_before_ms != due_ms) {
+      return;
+    }
+    enqueue(*task, false);
+  });
+}
+
+void Broker::prune(std::size_t budget) {
+  const std::int64_t now_ms = clock_.wall_ms();
+  while (budget > 0 && !finished_order_.empty()) {
+    const auto [id, finished_ms] = finished_order_.front();
+    Task* task = store_.find(id);
+    const bool stale =
+        task == nullptr || !msg::is_final(task->state) || task->finished_at_ms != finished_ms;
+    if (!stale) {
+      const bool too_many = finished_order_.size() > settings_.retention_count;
+      const bool too_old = finished_ms + settings_.retention_age_ms <= now_ms;
+      if (!too_many && !too_old) break;
+      // A running attempt of a cancelled task still needs its record.
+      if (!task->worker_identity.empty()) break;
+      if (task->state == msg::TaskState::kDead) dead_.erase(id);
+      store_.erase(id);
+      ++stats_.results_evicted;
+    }
+    finished_order_.pop_front();
+    --budget;
+  }
+}
+
+}  // namespace zfleet::broker

@@ -1,0 +1,78 @@
+// Journal: the broker's durable record of tasks and project settings, in one
+// SQLite database in WAL mode. The broker stages every change of a loop turn
+// and commits them together (group commit) before any reply that depends on
+// them leaves: one fsync per turn, never one per task.
+//
+// On-disk format version: kFormatVersion, kept in PRAGMA user_version. A
+// change to the tables bumps it and adds a migration step in open(); a file
+// with a newer version is refused rather than misread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "broker/task.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace zfleet::broker {
+
+inline constexpr int kJournalFormatVersion = 1;
+
+// A journal that cannot be opened, read or written; the message names the file.
+class JournalError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct ProjectSettings {
+  std::string name;
+  std::uint32_t limit = 0;
+  msg::RetryPolicy policy;
+};
+
+class Journal {
+ public:
+  enum class Sync { kNormal, kFull };
+
+  // Opens or creates the journal; throws JournalError on a corrupt,
+  // unreadable or newer-format file.
+  Journal(const std::string& path, Sync sync);
+  ~Journal();
+  Journal(const Journal&) = delete;
+  Journal& operator=(const Journal&) = delete;
+
+  // Reads every stored task and project setting (start-up only).
+  void load(const std::function<void(Task&&)>& on_task,
+            const std::function<void(ProjectSettings&&)>& on_project);
+
+  // Staged writes; nothing is durable until commit().
+  void begin();
+  void put(const Task& task);  // insert or update the whole row
+  void remove(std::uint64_t id);
+  void put_project(const ProjectSettings& settings);
+  // Commits the staged writes; throws JournalError if the disk refuses them.
+  void commit();
+
+  const std::string& path() const { return path_; }
+
+ private:
+  struct Statement;
+  void exec(const char* sql);
+  [[noreturn]] void fail(const std::string& what) const;
+
+  std::string path_;
+  sqlite3* db_ = nullptr;
+  std::unique_ptr<Statement> put_task_;
+  std::unique_ptr<Statement> remove_task_;
+  std::unique_ptr<Statement> put_project_;
+  bool in_transaction_ = false;
+};
+
+}  // namespace zfleet::broker
