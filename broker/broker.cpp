@@ -142,10 +142,9 @@ void Broker::on_worker(const frames::Received& m) {
   lose_worker(m.identity, "disconnected");
 }
 
-void Broker::before_sleep() {
+void Broker::prepare_turn() {
   dispatch();
   prune(kPruneBudget);
-  store_.commit();
 }
 
 void Broker::on_timer() {

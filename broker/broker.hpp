@@ -11,10 +11,12 @@
 // plus dispatch by credit, heartbeats, result long-polls, idempotency keys,
 // the dead-letter list, retention of finished tasks and STATS counters.
 //
-// Ordering rule: replies and dispatches produced in one loop turn leave only
-// after before_sleep(), which commits the store (one transaction for the whole
-// turn). So nothing is acknowledged before it is durable, and a commit that
-// fails (JournalError) means none of that turn's replies may be sent.
+// Ordering rule: replies to clients produced in one loop turn leave only after
+// commit() (one transaction for the whole turn), so nothing is acknowledged
+// before it is durable, and a commit that fails (JournalError) means none of
+// that turn's replies may be sent. Messages to workers (TASK, CANCEL) may leave
+// before the commit, which keeps the fsync off the dispatch path; recovery
+// allows for that by reserving one attempt number per unfinished task.
 #pragma once
 
 #include <cstdint>
@@ -73,8 +75,17 @@ class Broker {
   void on_worker(const frames::Received& message);
   // A message whose frames could not be parsed (already counted here).
   void on_bad_frames(Peer peer, const std::string& identity, const codec::DecodeError& error);
-  // Dispatches, prunes, then commits the store; throws JournalError.
-  void before_sleep();
+  // The work of a loop turn after its messages: dispatch and prune. TASK and
+  // CANCEL messages it queues may be sent at once; replies to clients only
+  // after commit().
+  void prepare_turn();
+  // Makes the turn's changes durable; throws JournalError.
+  void commit() { store_.commit(); }
+  // prepare_turn() then commit(), for callers that send nothing in between.
+  void before_sleep() {
+    prepare_turn();
+    commit();
+  }
   // Heartbeats, expired workers, due delayed tasks, expired long-polls.
   void on_timer();
   TimePoint next_deadline() const;

@@ -59,10 +59,14 @@ void Reactor::drain(zmq::socket_t& socket, Peer peer) {
   work_pending_ = true;  // more may be waiting: do not sleep next turn
 }
 
-void Reactor::flush() {
+void Reactor::flush(std::optional<Peer> peer) {
   std::vector<Outgoing> batch;
   batch.swap(broker_.outbox());
-  for (const Outgoing& out : batch) {
+  for (Outgoing& out : batch) {
+    if (peer && out.peer != *peer) {
+      broker_.outbox().push_back(std::move(out));  // kept for a later flush
+      continue;
+    }
     zmq::socket_t& socket = out.peer == Peer::kClient ? clients_ : workers_;
     if (!frames::send_frames(socket, out.identity, out.command, out.body)) {
       broker_.on_undeliverable(out);
@@ -72,8 +76,11 @@ void Reactor::flush() {
 }
 
 bool Reactor::settle() {
+  broker_.prepare_turn();
+  // Dispatches first: a worker can start while the disk syncs (see broker.hpp).
+  flush(Peer::kWorker);
   try {
-    broker_.before_sleep();
+    broker_.commit();
   } catch (const JournalError& e) {
     // Replies of this turn acknowledge what did not become durable: none may
     // leave. Producers retry with their idempotency keys once restarted.

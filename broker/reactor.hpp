@@ -5,6 +5,7 @@
 // just another event: stop accepting, flush replies, return.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <zmq.hpp>
@@ -30,7 +31,8 @@ class Reactor {
 
  private:
   void drain(zmq::socket_t& socket, Peer peer);
-  void flush();
+  // Sends what the outbox holds for `peer` (both when nullopt).
+  void flush(std::optional<Peer> peer = std::nullopt);
   // before_sleep(), then send; false if the store could not commit.
   bool settle();
 
