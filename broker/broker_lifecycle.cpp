@@ -158,7 +158,8 @@ void Broker::dispatch() {
     task->worker_identity = w->identity;
     task->worker_name = w->name;
     task->started_at_ms = 0;
-    store_.saved(*task);
+    // Not saved: recovery treats a running task as queued anyway, and the
+    // attempt number reserved at recovery covers this dispatch (see recover()).
     workers_.lease(*w, task->id);
     ++stats_.tasks_dispatched;
     send(Peer::kWorker, w->identity, proto::cmd::kTask,
