@@ -1,10 +1,12 @@
 // fleet_bench: one producer measuring a running fleet end to end through
-// zfleet::Client. Throughput phase: submit_many() N tasks (argv [PROGRAM])
-// from one thread while a second client collects every result with waiting
-// RESULT requests; the clock stops when the last result is back. Latency
-// phase: M tasks one at a time on the idle fleet. Reports tasks/s and
-// submit->start / submit->finish percentiles from the broker's and the
-// worker's timestamps (Unix ms, one machine).
+// zfleet::Client. Throughput phase: submit_many() N tasks (argv [PROGRAM], or
+// --type noop: no child at all) from one thread while collector clients
+// (one by default) fetch every result with waiting RESULT requests; the clock
+// stops when the last result is back. Latency phase: M tasks one at a time
+// on the idle fleet. Reports tasks/s and submit->start / submit->finish
+// percentiles from the broker's and the worker's timestamps (Unix ms, one
+// machine), and the broker's own span: first submission to last finish.
+#include <algorithm>
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
@@ -31,6 +33,9 @@ struct Options {
   long count = 5000;
   std::size_t window = 256;
   std::string program = "/bin/true";
+  std::string type = "shell";
+  std::string name = "fleet";  // of the RESULT line
+  int collectors = 1;
   std::string project = "bench";
   long latency_samples = 200;
   long request_timeout_ms = 10'000;
@@ -54,7 +59,15 @@ class IdQueue {
       std::lock_guard lock(mutex_);
       closed_ = true;
     }
-    ready_.notify_one();
+    ready_.notify_all();  // every collector waiting must see the end
+  }
+  // Every id waiting (at least one), or none once the queue is closed and empty.
+  std::vector<std::uint64_t> pop_all() {
+    std::unique_lock lock(mutex_);
+    ready_.wait(lock, [this] { return closed_ || !ids_.empty(); });
+    std::vector<std::uint64_t> out(ids_.begin(), ids_.end());
+    ids_.clear();
+    return out;
   }
   // The next id, or nothing once the queue is closed and empty.
   std::optional<std::uint64_t> pop() {
@@ -77,6 +90,19 @@ struct Latencies {
   std::vector<double> start_ms;   // submitted_at -> started_at
   std::vector<double> finish_ms;  // submitted_at -> finished_at
   long failed = 0;
+  std::int64_t first_submitted_ms = 0;  // broker clock, Unix ms
+  std::int64_t last_finished_ms = 0;
+
+  void merge(const Latencies& other) {
+    start_ms.insert(start_ms.end(), other.start_ms.begin(), other.start_ms.end());
+    finish_ms.insert(finish_ms.end(), other.finish_ms.begin(), other.finish_ms.end());
+    failed += other.failed;
+    if (other.first_submitted_ms != 0 &&
+        (first_submitted_ms == 0 || other.first_submitted_ms < first_submitted_ms)) {
+      first_submitted_ms = other.first_submitted_ms;
+    }
+    last_finished_ms = std::max(last_finished_ms, other.last_finished_ms);
+  }
 };
 
 void record(const zfleet::msg::TaskView& view, Latencies& out) {
@@ -89,6 +115,10 @@ void record(const zfleet::msg::TaskView& view, Latencies& out) {
                                     : view.finished_at_ms;
   if (started > 0) out.start_ms.push_back(static_cast<double>(started - view.submitted_at_ms));
   if (finished > 0) out.finish_ms.push_back(static_cast<double>(finished - view.submitted_at_ms));
+  if (out.first_submitted_ms == 0 || view.submitted_at_ms < out.first_submitted_ms) {
+    out.first_submitted_ms = view.submitted_at_ms;
+  }
+  out.last_finished_ms = std::max(out.last_finished_ms, view.finished_at_ms);
 }
 
 // Waits for task `id` to reach a final state; nothing when `deadline` passes.
@@ -125,7 +155,8 @@ bool wait_for_fleet(zfleet::Client& client, long timeout_s) {
 zfleet::msg::TaskSpec make_spec(const Options& o) {
   zfleet::msg::TaskSpec spec;
   spec.project = o.project;
-  spec.argv = {o.program};
+  spec.type = o.type;
+  if (o.type != "noop") spec.argv = {o.program};
   return spec;
 }
 
@@ -140,6 +171,11 @@ int main(int argc, char** argv) {
   app.add_option("-w,--window", o.window, "unacknowledged submissions in flight")
       ->check(CLI::PositiveNumber);
   app.add_option("--program", o.program, "program each task runs (no arguments)");
+  app.add_option("--type", o.type, "task type: shell runs PROGRAM, noop runs nothing")
+      ->check(CLI::IsMember({"shell", "noop"}));
+  app.add_option("--name", o.name, "name of the RESULT line");
+  app.add_option("--collectors", o.collectors, "clients fetching results, each its own thread")
+      ->check(CLI::Range(1, 64));
   app.add_option("--project", o.project, "project the tasks belong to");
   app.add_option("--latency-samples", o.latency_samples, "tasks in the one-at-a-time phase")
       ->check(CLI::NonNegativeNumber);
@@ -179,23 +215,59 @@ int main(int argc, char** argv) {
     submit_seconds = clock.seconds();
     ids.close();
   });
-  Latencies loaded;
-  long collected = 0;
-  while (auto id = ids.pop()) {
-    auto view = await_final(collector, *id, Millis{o.result_wait_ms}, deadline);
-    if (!view) break;
-    record(*view, loaded);
-    ++collected;
+  // Collectors take ids in submission order; the first one is `collector`
+  // on this thread, the others have their own clients.
+  std::vector<Latencies> per_collector(static_cast<std::size_t>(o.collectors));
+  std::vector<long> collected_by(per_collector.size(), 0);
+  // Results are long-polled many at a time (Client::await_results): one
+  // round trip per task would measure the loopback ping-pong, not the fleet.
+  auto collect = [&](zfleet::Client& client, std::size_t k) {
+    bool failed = false;
+    for (auto batch = ids.pop_all(); !batch.empty() && !failed; batch = ids.pop_all()) {
+      client.await_results(batch, 4096, std::chrono::time_point_cast<Millis>(deadline),
+                           [&](std::size_t, const zfleet::Result<zfleet::msg::TaskView>& view) {
+                             if (!view) {
+                               if (!failed) {
+                                 std::fprintf(stderr, "fleet_bench: %s\n",
+                                              zfleet::describe(view.error()).c_str());
+                               }
+                               failed = true;
+                               return;
+                             }
+                             record(view.value(), per_collector[k]);
+                             ++collected_by[k];
+                           });
+    }
+  };
+  std::vector<std::thread> helpers;
+  for (std::size_t k = 1; k < per_collector.size(); ++k) {
+    helpers.emplace_back([&, k] {
+      zfleet::Client client(context, client_options);
+      collect(client, k);
+    });
   }
+  collect(collector, 0);
+  for (auto& t : helpers)
+    t.join();
   const double seconds = clock.seconds();
   producer.join();
+  Latencies loaded;
+  long collected = 0;
+  for (std::size_t k = 0; k < per_collector.size(); ++k) {
+    loaded.merge(per_collector[k]);
+    collected += collected_by[k];
+  }
+  const double span_s =
+      static_cast<double>(loaded.last_finished_ms - loaded.first_submitted_ms) / 1e3;
+  const double span_rate = span_s > 0 ? static_cast<double>(collected) / span_s : 0.0;
   const double rate = static_cast<double>(collected) / seconds;
   std::fprintf(stderr,
-               "zfleet: %ld tasks (%s) in %.3f s: %.0f tasks/s; submit->start p50 %.0f ms "
-               "p99 %.0f ms; submit->finish p50 %.0f ms p99 %.0f ms (all submitted at once)\n",
-               collected, o.program.c_str(), seconds, rate, percentile(loaded.start_ms, 50),
-               percentile(loaded.start_ms, 99), percentile(loaded.finish_ms, 50),
-               percentile(loaded.finish_ms, 99));
+               "zfleet: %ld tasks (%s) in %.3f s: %.0f tasks/s (broker span %.3f s: %.0f/s); "
+               "submit->start p50 %.0f ms p99 %.0f ms; submit->finish p50 %.0f ms p99 %.0f ms "
+               "(all submitted at once)\n",
+               collected, o.type == "noop" ? "noop" : o.program.c_str(), seconds, rate, span_s,
+               span_rate, percentile(loaded.start_ms, 50), percentile(loaded.start_ms, 99),
+               percentile(loaded.finish_ms, 50), percentile(loaded.finish_ms, 99));
 
   // Latency phase: one task at a time on an idle fleet.
   Latencies idle;
@@ -220,12 +292,15 @@ int main(int argc, char** argv) {
                  percentile(round_trip_ms, 50), percentile(round_trip_ms, 99));
   }
 
-  zfleet::bench::print_result("fleet",
+  zfleet::bench::print_result(o.name,
                               {{"count", std::to_string(o.count)},
+                               {"type", o.type},
                                {"collected", std::to_string(collected)},
                                {"seconds", fixed(seconds, 3)},
                                {"per_s", fixed(rate, 1)},
                                {"submit_s", fixed(submit_seconds, 3)},
+                               {"span_s", fixed(span_s, 3)},
+                               {"span_per_s", fixed(span_rate, 1)},
                                {"failed", std::to_string(loaded.failed + idle.failed)},
                                {"submit_errors", std::to_string(submit_errors)},
                                {"start_p50_ms", fixed(percentile(loaded.start_ms, 50), 0)},

@@ -311,6 +311,73 @@ Result<msg::TaskView> Client::result(std::uint64_t id, Millis wait) {
   return std::move(reply.value().task);
 }
 
+void Client::await_results(
+    const std::vector<std::uint64_t>& ids, std::size_t window, TimePoint deadline,
+    const std::function<void(std::size_t, const Result<msg::TaskView>&)>& on_final) {
+  if (window == 0) window = 1;
+  // A long-poll wait the broker answers by itself well before the request
+  // timeout, so a silent broker is told apart from a slow task.
+  const Millis poll_wait{std::max<long>(100, options_.timeout.count() / 2)};
+  std::unordered_map<std::uint64_t, std::size_t> in_flight;  // req -> index
+  std::deque<std::size_t> pending;                           // indexes still to ask about
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    pending.push_back(i);
+  std::vector<zmq::message_t> parts;
+  TimePoint last_progress = steady_now();
+  auto fail_all = [&](const ClientError& error) {
+    for (const auto& [req, index] : in_flight)
+      on_final(index, error);
+    for (std::size_t index : pending)
+      on_final(index, error);
+    in_flight.clear();
+    pending.clear();
+  };
+  while (!pending.empty() || !in_flight.empty()) {
+    while (!pending.empty() && in_flight.size() < window) {
+      const std::size_t index = pending.front();
+      msg::TaskQuery q{next_req_++, ids[index], static_cast<std::uint64_t>(poll_wait.count())};
+      if (auto e = send(proto::cmd::kResult, msg::encode(q))) return fail_all(*e);
+      pending.pop_front();
+      in_flight.emplace(q.req, index);
+    }
+    zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
+    zmq::poll(&item, 1, Millis{100});
+    bool progressed = false;
+    while (frames::receive_parts(socket_, parts)) {
+      frames::Received received;
+      if (frames::parse(parts, false, received)) continue;
+      codec::DecodeError error;
+      auto body = codec::parse_body(received.body, error);
+      if (!body) continue;
+      auto it = in_flight.find(msg::peek_req(body->root()));
+      if (it == in_flight.end()) continue;
+      const std::size_t index = it->second;
+      in_flight.erase(it);
+      progressed = true;
+      Reply reply{received.command, received.body};
+      if (auto e = as_broker_error(reply)) {
+        on_final(index, *e);
+        continue;
+      }
+      msg::TaskReply task;
+      if (auto e = msg::decode(body->root(), task)) {
+        on_final(index, ClientError{ClientError::Kind::kProtocol, e->code, e->message});
+      } else if (msg::is_final(task.task.state)) {
+        on_final(index, std::move(task.task));
+      } else {
+        pending.push_back(index);  // not yet: ask again
+      }
+    }
+    const TimePoint now = steady_now();
+    if (progressed) last_progress = now;
+    if (now >= deadline) {
+      return fail_all(ClientError{ClientError::Kind::kTimeout, ErrorCode::kInternal,
+                                  "tasks still unfinished at the deadline"});
+    }
+    if (now - last_progress > options_.timeout + poll_wait) return fail_all(timeout_error());
+  }
+}
+
 Result<msg::Counters> Client::stats() {
   msg::Request r{next_req_++};
   auto reply = call<msg::StatsReply>(proto::cmd::kStats, r, proto::cmd::kStatsReply, Millis{0});

@@ -91,6 +91,14 @@ class Client {
   // Waits up to `wait` on the broker for the task to finish; the view's state
   // says whether it did.
   Result<msg::TaskView> result(std::uint64_t id, Millis wait = Millis{0});
+  // Waits for every task of `ids` to reach a final state, keeping up to
+  // `window` long-polls in flight (one round trip per task would bound a
+  // caller to the network's ping-pong rate). Calls on_final(index, view) once
+  // per task as it ends, or with an error when the broker stops answering
+  // or `deadline` passes first.
+  void await_results(
+      const std::vector<std::uint64_t>& ids, std::size_t window, TimePoint deadline,
+      const std::function<void(std::size_t, const Result<msg::TaskView>&)>& on_final);
   Result<msg::Counters> stats();
   Result<std::vector<msg::WorkerView>> workers();
   Result<std::vector<msg::ProjectView>> projects();

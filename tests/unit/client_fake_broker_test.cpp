@@ -397,3 +397,60 @@ TEST(ClientCommands, SetPolicySendsThePolicy) {
 
 }  // namespace
 }  // namespace zfleet
+
+namespace zfleet {
+namespace {
+
+// Answers RESULT with the task still running the first time it is asked
+// about, and succeeded the second time.
+TEST(ClientAwaitResults, AsksAgainUntilEachTaskIsFinal) {
+  std::mutex mutex;
+  std::map<std::uint64_t, int> asked;
+  FakeBroker broker([&](const Seen& s) -> std::optional<Answer> {
+    msg::TaskQuery q;
+    if (s.command != proto::cmd::kResult || msg::decode_bytes(s.body, q)) return std::nullopt;
+    int times;
+    {
+      std::lock_guard lock(mutex);
+      times = ++asked[q.id];
+    }
+    msg::TaskReply reply;
+    reply.req = q.req;
+    reply.task.id = q.id;
+    reply.task.state = times < 2 ? msg::TaskState::kRunning : msg::TaskState::kSucceeded;
+    return Answer{std::string(proto::cmd::kResultReply), msg::encode(reply)};
+  });
+  Client client(Client::Options{broker.endpoint(), Millis{2000}});
+  std::vector<std::uint64_t> ids;
+  for (std::uint64_t id = 1; id <= 300; ++id)
+    ids.push_back(id);
+  std::vector<int> finals(ids.size(), 0);
+  client.await_results(ids, 64, SystemClock().now() + Millis{20'000},
+                       [&](std::size_t i, const Result<msg::TaskView>& r) {
+                         ASSERT_TRUE(r.ok()) << describe(r.error());
+                         EXPECT_EQ(r.value().id, ids[i]);
+                         EXPECT_EQ(r.value().state, msg::TaskState::kSucceeded);
+                         ++finals[i];
+                       });
+  for (int f : finals)
+    EXPECT_EQ(f, 1);
+  std::lock_guard lock(mutex);
+  for (const auto& [id, times] : asked)
+    EXPECT_EQ(times, 2) << id;
+}
+
+TEST(ClientAwaitResults, ASilentBrokerFailsEveryTask) {
+  FakeBroker broker([](const Seen&) -> std::optional<Answer> { return std::nullopt; });
+  Client client(Client::Options{broker.endpoint(), Millis{200}});
+  std::vector<std::uint64_t> ids = {1, 2, 3};
+  int failures = 0;
+  client.await_results(ids, 2, SystemClock().now() + Millis{20'000},
+                       [&](std::size_t, const Result<msg::TaskView>& r) {
+                         EXPECT_FALSE(r.ok());
+                         ++failures;
+                       });
+  EXPECT_EQ(failures, 3);
+}
+
+}  // namespace
+}  // namespace zfleet
