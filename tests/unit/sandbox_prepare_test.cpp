@@ -1,0 +1,198 @@
+// HostCapabilities::detect(), Sandbox::prepare() against hosts that lack
+// layers, and the task's home: scrubbed environment and private directory.
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "tests/unit/sandbox_probe.hpp"
+#include "worker/host_capabilities.hpp"
+#include "worker/sandbox.hpp"
+#include "worker/task_home.hpp"
+
+namespace zfleet::worker {
+namespace {
+
+using testing::bare_policy;
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+TEST(HostCapabilities, DetectNamesWhatItFound) {
+  const HostCapabilities caps = HostCapabilities::detect();
+  const std::string text = caps.describe();
+  std::cout << "sandbox layers on this host: " << text << "\n";
+  EXPECT_FALSE(text.empty());
+  EXPECT_TRUE(caps.rlimits);  // every Linux has setrlimit
+  for (const auto& name : caps.layer_names())
+    EXPECT_TRUE(contains(text, name)) << name;
+  EXPECT_EQ(caps.uid_switch, testing::running_as_root() && caps.uid_switch);
+  if (caps.cgroup.version != CgroupVersion::kNone) {
+    for (const auto& dir : caps.cgroup.parent_dirs())
+      EXPECT_TRUE(dir.ends_with("/zfleet")) << dir;
+  }
+}
+
+TEST(SandboxPrepare, RefusesARequiredLayerTheHostLacks) {
+  Sandbox sandbox(HostCapabilities{});  // nothing at all
+  std::string error;
+  SandboxPolicy policy = bare_policy();
+  policy.network = NetworkMode::kNone;
+  EXPECT_FALSE(sandbox.prepare(policy, "t1", 1, error));
+  EXPECT_TRUE(contains(error, "netns")) << error;
+
+  policy = bare_policy();
+  policy.seccomp = true;
+  EXPECT_FALSE(sandbox.prepare(policy, "t1", 1, error));
+  EXPECT_TRUE(contains(error, "no_new_privs")) << error;
+
+  policy = bare_policy();
+  policy.cgroup.memory_max_bytes = 64 << 20;
+  EXPECT_FALSE(sandbox.prepare(policy, "t1", 1, error));
+  EXPECT_TRUE(contains(error, "cgroup")) << error;
+
+  policy = bare_policy();
+  policy.run_as_user = "nobody";
+  EXPECT_FALSE(sandbox.prepare(policy, "t1", 1, error));
+  EXPECT_TRUE(contains(error, "uid")) << error;
+}
+
+TEST(SandboxPrepare, SkipsAndNamesOptionalLayersTheHostLacks) {
+  Sandbox sandbox(HostCapabilities{});
+  SandboxPolicy policy = SandboxPolicy::defaults(true);
+  policy.rlimits.need = Need::kOptional;
+  policy.no_new_privs_need = Need::kOptional;
+  policy.run_as_user_need = Need::kOptional;
+  policy.cgroup.need = Need::kOptional;
+  std::string error;
+  auto prepared = sandbox.prepare(policy, "t1", 1, error);
+  ASSERT_TRUE(prepared) << error;
+  EXPECT_EQ(prepared->applied, "");
+  for (const char* layer : {"rlimits", "uid", "netns", "no_new_privs", "seccomp", "cgroup"})
+    EXPECT_TRUE(contains(prepared->skipped, layer)) << layer << " in " << prepared->skipped;
+  const SandboxPlan& plan = prepared->plan;
+  EXPECT_EQ(plan.rlimit_count, 0);
+  EXPECT_FALSE(plan.switch_user || plan.new_netns || plan.no_new_privs);
+  EXPECT_EQ(plan.seccomp_filter, nullptr);
+  EXPECT_EQ(plan.cgroup_count, 0);
+  EXPECT_FALSE(prepared->cgroup.active());
+}
+
+TEST(SandboxPrepare, PlansRlimitsClampedToTheWorkersHardLimits) {
+  HostCapabilities caps;
+  caps.rlimits = true;
+  Sandbox sandbox(caps);
+  SandboxPolicy policy = bare_policy();
+  policy.rlimits.cpu_seconds = 5;
+  policy.rlimits.open_files = std::uint64_t{1} << 40;  // far above any hard limit
+  policy.rlimits.core_dumps = false;
+  std::string error;
+  auto prepared = sandbox.prepare(policy, "t1", 1, error);
+  ASSERT_TRUE(prepared) << error;
+  rlimit nofile{};
+  ::getrlimit(RLIMIT_NOFILE, &nofile);
+  bool saw_cpu = false, saw_nofile = false, saw_core = false;
+  for (std::uint8_t i = 0; i < prepared->plan.rlimit_count; ++i) {
+    const auto& l = prepared->plan.rlimits[i];
+    if (l.resource == RLIMIT_CPU) {
+      saw_cpu = true;
+      EXPECT_EQ(l.soft, 5u);
+      EXPECT_EQ(l.hard, 6u);  // SIGKILL a second after SIGXCPU
+    }
+    if (l.resource == RLIMIT_NOFILE) {
+      saw_nofile = true;
+      EXPECT_LE(l.hard, nofile.rlim_max);
+    }
+    if (l.resource == RLIMIT_CORE) {
+      saw_core = true;
+      EXPECT_EQ(l.hard, 0u);
+    }
+  }
+  EXPECT_TRUE(saw_cpu && saw_nofile && saw_core);
+  EXPECT_EQ(prepared->applied, "rlimits");
+}
+
+TEST(SandboxPrepare, ResolvesUsersAndRefusesRoot) {
+  HostCapabilities caps;
+  caps.uid_switch = true;
+  Sandbox sandbox(caps);
+  SandboxPolicy policy = bare_policy();
+  std::string error;
+  policy.run_as_user = "nobody";
+  auto prepared = sandbox.prepare(policy, "t1", 1, error);
+  ASSERT_TRUE(prepared) << error;
+  EXPECT_TRUE(prepared->plan.switch_user);
+  EXPECT_EQ(prepared->plan.uid, 65534u);
+  policy.run_as_user = "1234:5678";
+  prepared = sandbox.prepare(policy, "t1", 1, error);
+  ASSERT_TRUE(prepared) << error;
+  EXPECT_EQ(prepared->plan.uid, 1234u);
+  EXPECT_EQ(prepared->plan.gid, 5678u);
+  for (const char* user : {"root", "0", "no-such-user-zfleet"}) {
+    policy.run_as_user = user;
+    EXPECT_FALSE(sandbox.prepare(policy, "t1", 1, error)) << user;
+    EXPECT_FALSE(error.empty());
+  }
+}
+
+TEST(SandboxPrepare, SharesOneSeccompProgramBetweenPlans) {
+  HostCapabilities caps;
+  caps.no_new_privs = caps.seccomp = true;
+  Sandbox sandbox(caps);
+  SandboxPolicy policy = bare_policy();
+  policy.seccomp = true;  // no_new_privs left off: seccomp brings it along
+  std::string error;
+  auto a = sandbox.prepare(policy, "a", 1, error);
+  auto b = sandbox.prepare(policy, "b", 1, error);
+  ASSERT_TRUE(a && b) << error;
+  EXPECT_TRUE(a->plan.no_new_privs);
+  EXPECT_NE(a->plan.seccomp_filter, nullptr);
+  EXPECT_EQ(a->plan.seccomp_filter, b->plan.seccomp_filter);
+  EXPECT_GT(a->plan.seccomp_length, 10);
+}
+
+TEST(ScrubbedEnvironment, HoldsOnlyTheSafeBaseAndTheTasksAdditions) {
+  ::setenv("ZFLEET_SECRET_FOR_TEST", "leak", 1);
+  ScrubbedEnvironment env;
+  char** envp = env.build(
+      "/work/d7",
+      {{"FOO", "1"}, {"LANG", "de_DE.UTF-8"}, {"BAD=NAME", "x"}, {"", "y"}, {"FOO", "2"}});
+  std::vector<std::string> entries;
+  for (char** e = envp; *e != nullptr; ++e)
+    entries.emplace_back(*e);
+  EXPECT_EQ(entries, (std::vector<std::string>{"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/work/d7",
+                                               "TMPDIR=/work/d7", "LANG=de_DE.UTF-8", "FOO=2"}));
+  ::unsetenv("ZFLEET_SECRET_FOR_TEST");
+}
+
+TEST(TaskHome, PrivateDirectoryBelongsToTheTaskAndComesBack) {
+  if (!testing::running_as_root()) GTEST_SKIP() << "chown to another uid needs root";
+  char root_template[] = "/tmp/zfleet-home-XXXXXX";
+  ASSERT_NE(::mkdtemp(root_template), nullptr);
+  const std::string dir = std::string(root_template) + "/d0";
+  std::string error;
+  ASSERT_TRUE(make_private_directory(dir, 65534, 65534, error)) << error;
+  struct stat st {};
+  ASSERT_EQ(::lstat(dir.c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 65534u);
+  EXPECT_EQ(st.st_mode & 07777, 0700u);
+  ASSERT_TRUE(reclaim_private_directory(dir, error)) << error;
+  ASSERT_EQ(::lstat(dir.c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, ::geteuid());
+
+  // A symlink planted in its place is not followed.
+  const std::string link = std::string(root_template) + "/d1";
+  ASSERT_EQ(::symlink("/etc", link.c_str()), 0);
+  EXPECT_FALSE(make_private_directory(link, 65534, 65534, error));
+  ::unlink(link.c_str());
+  ::rmdir(dir.c_str());
+  ::rmdir(root_template);
+}
+
+}  // namespace
+}  // namespace zfleet::worker
