@@ -5,6 +5,10 @@
 
 namespace zfleet::broker {
 
+void Journal::Closer::operator()(sqlite3* db) const {
+  sqlite3_close(db);
+}
+
 struct Journal::Statement {
   sqlite3_stmt* stmt = nullptr;
   ~Statement() { sqlite3_finalize(stmt); }
@@ -46,12 +50,12 @@ std::string policy_bytes(const msg::RetryPolicy& policy) {
 
 void Journal::fail(const std::string& what) const {
   throw JournalError("journal " + path_ + ": " + what + ": " +
-                     (db_ != nullptr ? sqlite3_errmsg(db_) : "cannot open"));
+                     (db_ != nullptr ? sqlite3_errmsg(db_.get()) : "cannot open"));
 }
 
 void Journal::exec(const char* sql) {
   char* error = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+  if (sqlite3_exec(db_.get(), sql, nullptr, nullptr, &error) != SQLITE_OK) {
     std::string message = error != nullptr ? error : "unknown error";
     sqlite3_free(error);
     throw JournalError("journal " + path_ + ": " + message);
@@ -63,15 +67,16 @@ Journal::Journal(const std::string& path, Sync sync)
       put_task_(std::make_unique<Statement>()),
       remove_task_(std::make_unique<Statement>()),
       put_project_(std::make_unique<Statement>()) {
-  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
-      SQLITE_OK) {
-    fail("cannot open");
-  }
-  sqlite3_busy_timeout(db_, 5000);
+  sqlite3* handle = nullptr;
+  const int opened =
+      sqlite3_open_v2(path.c_str(), &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  db_.reset(handle);  // SQLite hands out a handle to close even when opening fails
+  if (opened != SQLITE_OK) fail("cannot open");
+  sqlite3_busy_timeout(db_.get(), 5000);
   // The first read of a file that is not a database fails here, before
   // anything is written to it.
   sqlite3_stmt* version = nullptr;
-  if (sqlite3_prepare_v2(db_, "PRAGMA user_version", -1, &version, nullptr) != SQLITE_OK ||
+  if (sqlite3_prepare_v2(db_.get(), "PRAGMA user_version", -1, &version, nullptr) != SQLITE_OK ||
       sqlite3_step(version) != SQLITE_ROW) {
     sqlite3_finalize(version);
     fail("not a readable zfleet journal (corrupt, or not an SQLite database)");
@@ -83,7 +88,7 @@ Journal::Journal(const std::string& path, Sync sync)
                        " is newer than this broker's " + std::to_string(kJournalFormatVersion));
   }
   sqlite3_stmt* check = nullptr;
-  if (sqlite3_prepare_v2(db_, "PRAGMA quick_check", -1, &check, nullptr) != SQLITE_OK ||
+  if (sqlite3_prepare_v2(db_.get(), "PRAGMA quick_check", -1, &check, nullptr) != SQLITE_OK ||
       sqlite3_step(check) != SQLITE_ROW ||
       std::string(reinterpret_cast<const char*>(sqlite3_column_text(check, 0))) != "ok") {
     sqlite3_finalize(check);
@@ -96,7 +101,7 @@ Journal::Journal(const std::string& path, Sync sync)
   if (found == 0) exec(("PRAGMA user_version=" + std::to_string(kJournalFormatVersion)).c_str());
 
   auto prepare = [&](Statement& s, const char* sql) {
-    if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &s.stmt, nullptr) !=
+    if (sqlite3_prepare_v3(db_.get(), sql, -1, SQLITE_PREPARE_PERSISTENT, &s.stmt, nullptr) !=
         SQLITE_OK) {
       fail("cannot prepare statement");
     }
@@ -110,17 +115,13 @@ Journal::Journal(const std::string& path, Sync sync)
 }
 
 Journal::~Journal() {
-  if (in_transaction_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-  put_task_.reset();
-  remove_task_.reset();
-  put_project_.reset();
-  sqlite3_close(db_);
+  if (in_transaction_) sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
 void Journal::load(const std::function<void(Task&&)>& on_task,
                    const std::function<void(ProjectSettings&&)>& on_project) {
   sqlite3_stmt* s = nullptr;
-  if (sqlite3_prepare_v2(db_,
+  if (sqlite3_prepare_v2(db_.get(),
                          "SELECT id, state, attempts, retry_base, spec, submitted_at_ms, "
                          "started_at_ms, finished_at_ms, not_before_ms, worker, outcome "
                          "FROM tasks ORDER BY id",
@@ -168,7 +169,7 @@ void Journal::load(const std::function<void(Task&&)>& on_task,
   sqlite3_finalize(s);
   if (rc != SQLITE_DONE) fail("cannot read tasks");
 
-  if (sqlite3_prepare_v2(db_, "SELECT name, lim, policy FROM projects", -1, &s, nullptr) !=
+  if (sqlite3_prepare_v2(db_.get(), "SELECT name, lim, policy FROM projects", -1, &s, nullptr) !=
       SQLITE_OK) {
     fail("cannot read projects");
   }
@@ -252,10 +253,10 @@ void Journal::commit() {
   if (!in_transaction_) return;
   in_transaction_ = false;
   char* error = nullptr;
-  if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, &error) != SQLITE_OK) {
+  if (sqlite3_exec(db_.get(), "COMMIT", nullptr, nullptr, &error) != SQLITE_OK) {
     std::string message = error != nullptr ? error : "unknown error";
     sqlite3_free(error);
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
     throw JournalError("journal " + path_ + ": commit failed: " + message);
   }
 }

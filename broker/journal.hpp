@@ -67,8 +67,14 @@ class Journal {
   void exec(const char* sql);
   [[noreturn]] void fail(const std::string& what) const;
 
+  // Closes the handle even when the constructor throws (a refused file).
+  struct Closer {
+    void operator()(sqlite3* db) const;
+  };
+
   std::string path_;
-  sqlite3* db_ = nullptr;
+  // Declared before the statements: they are finalized before it closes.
+  std::unique_ptr<sqlite3, Closer> db_;
   std::unique_ptr<Statement> put_task_;
   std::unique_ptr<Statement> remove_task_;
   std::unique_ptr<Statement> put_project_;
