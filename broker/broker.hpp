@@ -11,12 +11,11 @@
 // plus dispatch by credit, heartbeats, result long-polls, idempotency keys,
 // the dead-letter list, retention of finished tasks and STATS counters.
 //
-// Ordering rule: replies to clients produced in one loop turn leave only after
-// commit() (one transaction for the whole turn), so nothing is acknowledged
-// before it is durable, and a commit that fails (JournalError) means none of
-// that turn's replies may be sent. Messages to workers (TASK, CANCEL) may leave
-// before the commit, which keeps the fsync off the dispatch path; recovery
-// allows for that by reserving one attempt number per unfinished task.
+// Ordering rule: everything produced in one loop turn (replies and dispatches)
+// leaves only after commit() (one transaction for the whole turn), so nothing
+// is acknowledged before it is durable, no attempt number is in use that the
+// journal has not recorded, and a commit that fails (JournalError) means none
+// of that turn's messages may be sent.
 #pragma once
 
 #include <cstdint>
@@ -75,9 +74,8 @@ class Broker {
   void on_worker(const frames::Received& message);
   // A message whose frames could not be parsed (already counted here).
   void on_bad_frames(Peer peer, const std::string& identity, const codec::DecodeError& error);
-  // The work of a loop turn after its messages: dispatch and prune. TASK and
-  // CANCEL messages it queues may be sent at once; replies to clients only
-  // after commit().
+  // The work of a loop turn after its messages: dispatch and prune. What it
+  // queues in the outbox is sent only after commit().
   void prepare_turn();
   // Makes the turn's changes durable; throws JournalError.
   void commit() { store_.commit(); }

@@ -16,19 +16,12 @@ void Broker::recover() {
     if (!t.spec.idempotency_key.empty()) {
       idempotency_.add(t.spec.idempotency_key, t.id, t.submitted_at_ms);
     }
-    if (!msg::is_final(t.state)) {
-      // TASK messages leave before their turn commits, so one more attempt
-      // than the journal records may be running somewhere: that number is
-      // reserved (adoptable, never reused). A restart is not the task's
-      // failure, so it does not use up an attempt either.
-      t.reserved_attempt = t.attempts + 1;
-      ++t.retry_base;
-    }
     switch (t.state) {
       case msg::TaskState::kRunning:
         // Its worker may still run it and will report it when it reconnects
         // (then it is adopted); until then it waits in the queue like any
-        // other.
+        // other. A broker restart is not the task's failure: not counted.
+        ++t.retry_base;
         t.worker_identity.clear();
         ++stats_.tasks_requeued;
         [[fallthrough]];
@@ -153,13 +146,12 @@ void Broker::dispatch() {
       queue_.release(next->project);  // no longer runnable
       continue;
     }
-    task->attempts = std::max(task->attempts, task->reserved_attempt) + 1;
+    ++task->attempts;
     task->state = msg::TaskState::kRunning;
     task->worker_identity = w->identity;
     task->worker_name = w->name;
     task->started_at_ms = 0;
-    // Not saved: recovery treats a running task as queued anyway, and the
-    // attempt number reserved at recovery covers this dispatch (see recover()).
+    store_.saved(*task);
     workers_.lease(*w, task->id);
     ++stats_.tasks_dispatched;
     send(Peer::kWorker, w->identity, proto::cmd::kTask,

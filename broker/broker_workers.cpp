@@ -54,10 +54,6 @@ void Broker::reconcile(WorkerRecord& w, const msg::Ready& ready) {
   for (const auto& lease : reported) {
     Task* t = store_.find(lease.task_id);
     const bool current = t != nullptr && t->attempts == lease.attempt;
-    // After a restart: the recorded attempt, or the one dispatched unrecorded.
-    const bool adoptable =
-        t != nullptr &&
-        (current || (t->reserved_attempt != 0 && lease.attempt == t->reserved_attempt));
     if (current && t->worker_identity == w.identity &&
         (t->state == msg::TaskState::kRunning || t->state == msg::TaskState::kCancelled)) {
       w.leases.insert(t->id);
@@ -67,10 +63,9 @@ void Broker::reconcile(WorkerRecord& w, const msg::Ready& ready) {
       }
       continue;
     }
-    if (adoptable && t->state == msg::TaskState::kQueued &&
+    if (current && t->state == msg::TaskState::kQueued &&
         queue_.remove(t->spec.project, t->spec.priority, t->id)) {
       queue_.adopt(t->spec.project);
-      t->attempts = lease.attempt;
       t->state = msg::TaskState::kRunning;
       t->worker_identity = w.identity;
       t->worker_name = w.name;

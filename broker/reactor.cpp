@@ -77,8 +77,6 @@ void Reactor::flush(std::optional<Peer> peer) {
 
 bool Reactor::settle() {
   broker_.prepare_turn();
-  // Dispatches first: a worker can start while the disk syncs (see broker.hpp).
-  flush(Peer::kWorker);
   try {
     broker_.commit();
   } catch (const JournalError& e) {

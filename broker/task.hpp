@@ -15,11 +15,8 @@ struct Task {
   std::uint64_t id = 0;
   msg::TaskSpec spec;
   msg::TaskState state = msg::TaskState::kQueued;
-  std::uint32_t attempts = 0;    // dispatches so far; the current attempt's number
-  std::uint32_t retry_base = 0;  // attempts when the current retry budget began
-  // Not journaled: after a restart, the highest attempt number that may be
-  // running without a record (dispatches leave before their turn commits).
-  std::uint32_t reserved_attempt = 0;
+  std::uint32_t attempts = 0;        // dispatches so far; the current attempt's number
+  std::uint32_t retry_base = 0;      // attempts when the current retry budget began
   std::string worker_identity;       // ROUTER identity holding the lease, when running
   std::string worker_name;           // worker_id of the current or last attempt
   std::int64_t submitted_at_ms = 0;  // Unix ms

@@ -95,47 +95,6 @@ TEST_F(BrokerRecovery, RunningAttemptIsAdoptedWhenItsWorkerReportsIt) {
   EXPECT_EQ(h().status(a).state, msg::TaskState::kSucceeded);
 }
 
-// Registers a worker and dispatches to it without committing the turn, as
-// when the TASK leaves and the broker dies before the commit.
-std::vector<msg::TaskAssignment> dispatch_uncommitted(BrokerHarness& h, const std::string& id) {
-  msg::Ready r;
-  r.worker_id = id;
-  r.slots = 1;
-  r.credit = 1;
-  h.broker().on_worker({id, "zfleet/1", std::string(proto::cmd::kReady), msg::encode(r)});
-  h.broker().prepare_turn();
-  return h.dispatched();
-}
-
-TEST_F(BrokerRecovery, DispatchSentBeforeItsCommitIsAdopted) {
-  const auto a = h().submit({}).id;  // committed: queued, no attempt yet
-  auto unrecorded = dispatch_uncommitted(h(), "w");
-  ASSERT_EQ(unrecorded.size(), 1u);
-  open();  // the journal still says queued
-  h().ready("w", 1, {{a, unrecorded[0].attempt}});
-  EXPECT_TRUE(h().dispatched().empty());  // adopted, not run again
-  EXPECT_EQ(h().status(a).state, msg::TaskState::kRunning);
-  EXPECT_EQ(h().broker().stats().tasks_adopted, 1u);
-  h().done("w", unrecorded[0], BrokerHarness::exited(0));
-  EXPECT_EQ(h().status(a).state, msg::TaskState::kSucceeded);
-}
-
-TEST_F(BrokerRecovery, NewAttemptAfterRestartNeverReusesAnUnrecordedNumber) {
-  const auto a = h().submit({}).id;
-  auto unrecorded = dispatch_uncommitted(h(), "w");
-  ASSERT_EQ(unrecorded.size(), 1u);
-  open();
-  h().ready("w2", 1);  // another worker; "w" never comes back
-  auto fresh = h().dispatched();
-  ASSERT_EQ(fresh.size(), 1u);
-  EXPECT_EQ(fresh[0].task_id, a);
-  EXPECT_GT(fresh[0].attempt, unrecorded[0].attempt);
-  // The lost worker's late result for the unrecorded attempt is fenced off.
-  h().ready("w", 1, {{a, unrecorded[0].attempt}});
-  EXPECT_EQ(h().take_as<msg::CancelAttempt>(proto::cmd::kCancel).size(), 1u);
-  EXPECT_EQ(h().status(a).state, msg::TaskState::kRunning);
-}
-
 TEST_F(BrokerRecovery, DelayedTasksKeepTheirMoment) {
   msg::TaskSpec spec;
   spec.not_before_ms = clock_.wall_ms() + 10'000;
