@@ -196,8 +196,7 @@ TEST(Fleet, MissingProgramFailsWithReason) {
   EXPECT_EQ(t.state, msg::TaskState::kDead);
   EXPECT_EQ(t.attempts, 3u);
   ASSERT_TRUE(t.outcome);
-  EXPECT_NE(t.outcome->error.find("no-such-program-zfleet"), std::string::npos)
-      << t.outcome->error;
+  EXPECT_NE(t.outcome->error.find("no-such-program-zfleet"), std::string::npos) << t.outcome->error;
 }
 
 TEST(Fleet, DrainingWorkerFinishesRunningTasksAndExitsCleanly) {

@@ -87,9 +87,11 @@ TEST_F(BrokerRetry, DlqRetryOfALiveTaskIsInvalidState) {
 TEST_F(BrokerRetry, PurgeEmptiesTheDeadLetterList) {
   msg::TaskSpec spec;
   spec.retry.max_attempts = 1;
-  for (int i = 0; i < 3; ++i) h_.submit(spec);
+  for (int i = 0; i < 3; ++i)
+    h_.submit(spec);
   h_.ready("w", 3);
-  for (const auto& a : h_.dispatched()) h_.done("w", a, BrokerHarness::killed(11));
+  for (const auto& a : h_.dispatched())
+    h_.done("w", a, BrokerHarness::killed(11));
   h_.client(proto::cmd::kDlqPurge, msg::encode(msg::Request{h_.next_req()}));
   auto ok = h_.take_as<msg::OkReply>(proto::cmd::kOk);
   ASSERT_EQ(ok.size(), 1u);

@@ -14,7 +14,8 @@ namespace {
 class JournalFile : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (std::filesystem::temp_directory_path() / "zfleet-journal-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "zfleet-journal-XXXXXX").string();
     ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
     dir_ = pattern;
     path_ = dir_ + "/journal.db";
@@ -119,7 +120,8 @@ TEST_F(JournalFile, GarbageFileIsRefusedWithItsName) {
 TEST_F(JournalFile, CorruptPagesAreRefused) {
   {
     Journal j(path_, Journal::Sync::kFull);
-    for (std::uint64_t id = 1; id <= 200; ++id) j.put(sample(id));
+    for (std::uint64_t id = 1; id <= 200; ++id)
+      j.put(sample(id));
     j.commit();
   }
   // Fold the WAL into the main file, then damage a page past the header.
