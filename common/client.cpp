@@ -65,7 +65,6 @@ std::optional<ClientError> Client::send(std::string_view command, std::string_vi
 
 Result<Client::Reply> Client::await(std::uint64_t req, Millis timeout) {
   const TimePoint deadline = steady_now() + timeout;
-  std::vector<zmq::message_t> parts;
   for (;;) {
     const long left = millis_until(steady_now(), deadline);
     zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
@@ -74,26 +73,38 @@ Result<Client::Reply> Client::await(std::uint64_t req, Millis timeout) {
       if (left == 0 || steady_now() >= deadline) return timeout_error();
       continue;
     }
-    while (frames::receive_parts(socket_, parts)) {
-      frames::Received received;
-      if (frames::parse(parts, false, received)) continue;  // not a v1 reply: ignore
-      codec::DecodeError error;
-      auto body = codec::parse_body(received.body, error);
-      if (!body) continue;
-      const std::uint64_t reply_req = msg::peek_req(body->root());
+    std::optional<Reply> found;
+    drain_replies([&](const Incoming& in) {
       // An ERROR with req 0 answers a message whose id the broker could not
       // read (e.g. UNSUPPORTED_VERSION); with one request in flight it is ours.
-      const bool unmatched_error = reply_req == 0 && received.command == proto::cmd::kError;
-      if (reply_req != req && !unmatched_error) continue;  // a late reply to an earlier request
-      return Reply{std::move(received.command), std::move(received.body)};
-    }
+      const bool unmatched_error = in.req == 0 && in.command == proto::cmd::kError;
+      if (in.req != req && !unmatched_error) return false;  // a late reply to an earlier request
+      found = Reply{in.command, in.body};
+      return true;
+    });
+    if (found) return std::move(*found);
   }
 }
 
-std::optional<ClientError> Client::as_broker_error(const Reply& reply) {
-  if (reply.command != proto::cmd::kError) return std::nullopt;
+bool Client::drain_replies(const std::function<bool(const Incoming&)>& on_reply) {
+  std::vector<zmq::message_t> parts;
+  while (frames::receive_parts(socket_, parts)) {
+    frames::Received received;
+    if (frames::parse(parts, false, received)) continue;  // not a v1 reply: ignore
+    codec::DecodeError error;
+    auto body = codec::parse_body(received.body, error);
+    if (!body) continue;
+    const Incoming in{msg::peek_req(body->root()), received.command, received.body, body->root()};
+    if (on_reply(in)) return true;
+  }
+  return false;
+}
+
+std::optional<ClientError> Client::as_broker_error(std::string_view command,
+                                                   std::string_view body) {
+  if (command != proto::cmd::kError) return std::nullopt;
   msg::ErrorReply error;
-  if (auto e = msg::decode_bytes(reply.body, error)) {
+  if (auto e = msg::decode_bytes(body, error)) {
     return ClientError{ClientError::Kind::kProtocol, ErrorCode::kMalformedBody, e->message};
   }
   return ClientError{ClientError::Kind::kBroker, error.code, error.message};
@@ -105,7 +116,7 @@ Result<ReplyT> Client::call(std::string_view command, const Body& body,
   if (auto e = send(command, msg::encode(body))) return *e;
   auto reply = await(body.req, options_.timeout + extra_wait);
   if (!reply) return reply.error();
-  if (auto e = as_broker_error(reply.value())) return *e;
+  if (auto e = as_broker_error(reply.value().command, reply.value().body)) return *e;
   if (reply.value().command != reply_command) {
     return ClientError{ClientError::Kind::kProtocol, ErrorCode::kUnknownCommand,
                        "unexpected reply " + reply.value().command + " to " + std::string(command)};
@@ -191,7 +202,6 @@ void Client::submit_many(
   std::unordered_map<std::uint64_t, Pending> in_flight;  // req -> spec
   std::deque<std::pair<TimePoint, Pending>> resends;     // due time, in due order
   std::size_t next = 0;
-  std::vector<zmq::message_t> parts;
   TimePoint last_progress = steady_now();
 
   auto send_try = [&](msg::SubmitRequest& request, Pending pending) {
@@ -243,33 +253,28 @@ void Client::submit_many(
     zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
     zmq::poll(&item, 1, Millis{wait_ms});
     bool progressed = false;
-    while (frames::receive_parts(socket_, parts)) {
-      frames::Received received;
-      if (frames::parse(parts, false, received)) continue;
-      codec::DecodeError error;
-      auto body = codec::parse_body(received.body, error);
-      if (!body) continue;
-      auto it = in_flight.find(msg::peek_req(body->root()));
-      if (it == in_flight.end()) continue;  // a late reply to an earlier try
+    drain_replies([&](const Incoming& in) {
+      auto it = in_flight.find(in.req);
+      if (it == in_flight.end()) return false;  // a late reply to an earlier try
       Pending pending = std::move(it->second);
       in_flight.erase(it);
       progressed = true;
-      Reply reply{received.command, received.body};
-      if (auto e = as_broker_error(reply)) {
+      if (auto e = as_broker_error(in.command, in.body)) {
         if (retryable(*e) && pending.retries < options_.submit_retries) {
           resend_later(std::move(pending));
         } else {
           on_ack(pending.index, *e);
         }
-        continue;
+        return false;
       }
       msg::SubmittedReply submitted;
-      if (auto e = msg::decode(body->root(), submitted)) {
+      if (auto e = msg::decode(in.root, submitted)) {
         on_ack(pending.index, ClientError{ClientError::Kind::kProtocol, e->code, e->message});
       } else {
         on_ack(pending.index, submitted.id);  // duplicate or not: the task is in
       }
-    }
+      return false;
+    });
     const TimePoint now = steady_now();
     if (progressed) {
       last_progress = now;
@@ -322,7 +327,6 @@ void Client::await_results(
   std::deque<std::size_t> pending;                           // indexes still to ask about
   for (std::size_t i = 0; i < ids.size(); ++i)
     pending.push_back(i);
-  std::vector<zmq::message_t> parts;
   TimePoint last_progress = steady_now();
   auto fail_all = [&](const ClientError& error) {
     for (const auto& [req, index] : in_flight)
@@ -343,31 +347,26 @@ void Client::await_results(
     zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
     zmq::poll(&item, 1, Millis{100});
     bool progressed = false;
-    while (frames::receive_parts(socket_, parts)) {
-      frames::Received received;
-      if (frames::parse(parts, false, received)) continue;
-      codec::DecodeError error;
-      auto body = codec::parse_body(received.body, error);
-      if (!body) continue;
-      auto it = in_flight.find(msg::peek_req(body->root()));
-      if (it == in_flight.end()) continue;
+    drain_replies([&](const Incoming& in) {
+      auto it = in_flight.find(in.req);
+      if (it == in_flight.end()) return false;
       const std::size_t index = it->second;
       in_flight.erase(it);
       progressed = true;
-      Reply reply{received.command, received.body};
-      if (auto e = as_broker_error(reply)) {
+      if (auto e = as_broker_error(in.command, in.body)) {
         on_final(index, *e);
-        continue;
+        return false;
       }
       msg::TaskReply task;
-      if (auto e = msg::decode(body->root(), task)) {
+      if (auto e = msg::decode(in.root, task)) {
         on_final(index, ClientError{ClientError::Kind::kProtocol, e->code, e->message});
       } else if (msg::is_final(task.task.state)) {
         on_final(index, std::move(task.task));
       } else {
         pending.push_back(index);  // not yet: ask again
       }
-    }
+      return false;
+    });
     const TimePoint now = steady_now();
     if (progressed) last_progress = now;
     if (now >= deadline) {

@@ -129,7 +129,19 @@ class Client {
   Result<Reply> call(std::string_view command, const Body& body, std::string_view reply_command,
                      Millis extra_wait);
   ClientError timeout_error() const;
-  static std::optional<ClientError> as_broker_error(const Reply& reply);
+  static std::optional<ClientError> as_broker_error(std::string_view command,
+                                                    std::string_view body);
+  // One v1 reply as received. Valid only during the drain_replies callback:
+  // the decoded `root` points into `body`.
+  struct Incoming {
+    std::uint64_t req;
+    const std::string& command;
+    const std::string& body;
+    const msgpack::object& root;
+  };
+  // Hands each waiting reply that parses to `on_reply`, without blocking;
+  // stops early (returning true) when on_reply returns true.
+  bool drain_replies(const std::function<bool(const Incoming&)>& on_reply);
   // Why a submission may be sent again with its key: no reply, or a broker
   // that said the failure was passing.
   static bool retryable(const ClientError& error);
