@@ -34,6 +34,7 @@ struct Options {
   std::size_t window = 256;
   std::string program = "/bin/true";
   std::string type = "shell";
+  std::string module = "echo";
   std::string name = "fleet";  // of the RESULT line
   int collectors = 1;
   std::string project = "bench";
@@ -156,7 +157,11 @@ zfleet::msg::TaskSpec make_spec(const Options& o) {
   zfleet::msg::TaskSpec spec;
   spec.project = o.project;
   spec.type = o.type;
-  if (o.type != "noop") spec.argv = {o.program};
+  if (o.type == "shell") spec.argv = {o.program};
+  if (o.type == "module") {
+    spec.module = o.module;
+    spec.args = std::string("\x81\xa1x\x01", 4);  // {"x": 1}
+  }
   return spec;
 }
 
@@ -172,8 +177,9 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_option("--program", o.program, "program each task runs (no arguments)");
   app.add_option("--type", o.type, "task type: shell runs PROGRAM, noop runs nothing")
-      ->check(CLI::IsMember({"shell", "noop"}));
+      ->check(CLI::IsMember({"shell", "noop", "module"}));
   app.add_option("--name", o.name, "name of the RESULT line");
+  app.add_option("--module", o.module, "--type module: the module each task runs");
   app.add_option("--collectors", o.collectors, "clients fetching results, each its own thread")
       ->check(CLI::Range(1, 64));
   app.add_option("--project", o.project, "project the tasks belong to");
@@ -261,13 +267,16 @@ int main(int argc, char** argv) {
       static_cast<double>(loaded.last_finished_ms - loaded.first_submitted_ms) / 1e3;
   const double span_rate = span_s > 0 ? static_cast<double>(collected) / span_s : 0.0;
   const double rate = static_cast<double>(collected) / seconds;
-  std::fprintf(stderr,
-               "zfleet: %ld tasks (%s) in %.3f s: %.0f tasks/s (broker span %.3f s: %.0f/s); "
-               "submit->start p50 %.0f ms p99 %.0f ms; submit->finish p50 %.0f ms p99 %.0f ms "
-               "(all submitted at once)\n",
-               collected, o.type == "noop" ? "noop" : o.program.c_str(), seconds, rate, span_s,
-               span_rate, percentile(loaded.start_ms, 50), percentile(loaded.start_ms, 99),
-               percentile(loaded.finish_ms, 50), percentile(loaded.finish_ms, 99));
+  std::fprintf(
+      stderr,
+      "zfleet: %ld tasks (%s) in %.3f s: %.0f tasks/s (broker span %.3f s: %.0f/s); "
+      "submit->start p50 %.0f ms p99 %.0f ms; submit->finish p50 %.0f ms p99 %.0f ms "
+      "(all submitted at once)\n",
+      collected,
+      o.type == "shell" ? o.program.c_str() : (o.type == "module" ? o.module.c_str() : "noop"),
+      seconds, rate, span_s, span_rate, percentile(loaded.start_ms, 50),
+      percentile(loaded.start_ms, 99), percentile(loaded.finish_ms, 50),
+      percentile(loaded.finish_ms, 99));
 
   // Latency phase: one task at a time on an idle fleet.
   Latencies idle;

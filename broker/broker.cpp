@@ -40,6 +40,17 @@ void Broker::send(Peer peer, const std::string& identity, std::string_view comma
   outbox_.push_back(Outgoing{peer, identity, command, std::move(body), task_id});
 }
 
+void Broker::attach_events(const EventPublisher* publisher, std::string endpoint) {
+  publisher_ = publisher;
+  events_attached_ = true;
+  events_endpoint_ = std::move(endpoint);
+}
+
+bool Broker::wants_event(std::string_view topic) const {
+  if (!events_attached_) return true;
+  return publisher_ != nullptr && publisher_->wants(topic);
+}
+
 void Broker::reply_error(Peer peer, const std::string& identity, std::uint64_t req, ErrorCode code,
                          std::string message) {
   send(peer, identity, proto::cmd::kError,
@@ -76,6 +87,9 @@ void Broker::on_client(const frames::Received& m) {
   if (c == cmd::kSetPolicy) return set_policy(m.identity, root);
   if (c == cmd::kDlqList) return dlq_list(m.identity, root);
   if (c == cmd::kDlqRetry) return dlq_retry(m.identity, root);
+  if (c == cmd::kSuspend) return suspend_or_resume(m.identity, root, true);
+  if (c == cmd::kResume) return suspend_or_resume(m.identity, root, false);
+  if (c == cmd::kLogs) return logs(m.identity, root);
   const bool simple = c == cmd::kStats || c == cmd::kWorkers || c == cmd::kProjects ||
                       c == cmd::kPing || c == cmd::kDlqPurge;
   if (!simple) {
@@ -89,8 +103,11 @@ void Broker::on_client(const frames::Received& m) {
   if (c == cmd::kWorkers) return reply_workers(m.identity, request.req);
   if (c == cmd::kProjects) return reply_projects(m.identity, request.req);
   if (c == cmd::kDlqPurge) return dlq_purge(m.identity, request.req);
-  msg::PongReply pong{request.req, ZFLEET_VERSION,
-                      static_cast<std::uint64_t>((clock_.now() - started_at_).count())};
+  msg::PongReply pong;
+  pong.req = request.req;
+  pong.version = ZFLEET_VERSION;
+  pong.uptime_ms = static_cast<std::uint64_t>((clock_.now() - started_at_).count());
+  pong.events = events_endpoint_;
   send(Peer::kClient, m.identity, cmd::kPong, msg::encode(pong));
 }
 
@@ -108,7 +125,8 @@ void Broker::on_worker(const frames::Received& m) {
   WorkerRecord* w = workers_.find(m.identity);
   const bool known_command = c == cmd::kStarted || c == cmd::kDone || c == cmd::kFailed ||
                              c == cmd::kReject || c == cmd::kCredit || c == cmd::kHeartbeat ||
-                             c == cmd::kDrain || c == cmd::kDisconnect;
+                             c == cmd::kDrain || c == cmd::kDisconnect || c == cmd::kEvent ||
+                             c == cmd::kOutput;
   if (!known_command) {
     ++stats_.unknown_commands;
     return reply_error(Peer::kWorker, m.identity, 0, ErrorCode::kUnknownCommand,
@@ -121,7 +139,9 @@ void Broker::on_worker(const frames::Received& m) {
     return reply_error(Peer::kWorker, m.identity, 0, ErrorCode::kUnknownWorker, "send READY first");
   }
   workers_.touch(*w, clock_.now());
-  if (c == cmd::kHeartbeat) return;
+  if (c == cmd::kHeartbeat) return heartbeat(*w, root);
+  if (c == cmd::kEvent) return worker_event(*w, root);
+  if (c == cmd::kOutput) return output(*w, root);
   if (c == cmd::kStarted) return started(*w, root);
   if (c == cmd::kDone) return done(*w, root);
   if (c == cmd::kFailed) return failed(*w, root);
@@ -154,7 +174,7 @@ void Broker::on_timer() {
     lose_worker(identity, "missed heartbeats");
   }
   if (now >= next_heartbeat_) {
-    const std::string body = msg::encode(msg::Heartbeat{0});
+    const std::string body = msg::encode(msg::Heartbeat{});
     for (const auto& [identity, w] : workers_.all()) {
       send(Peer::kWorker, identity, proto::cmd::kHeartbeat, body);
     }
@@ -213,7 +233,7 @@ void Broker::on_undeliverable(const Outgoing& out) {
   if (WorkerRecord* w = workers_.find(out.identity)) workers_.unlease(*w, task->id);
   queue_.release(task->spec.project);
   ++task->retry_base;
-  enqueue(*task, true);
+  requeue(*task, "undeliverable");
   ++stats_.tasks_requeued;
 }
 

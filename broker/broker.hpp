@@ -11,8 +11,13 @@
 // plus dispatch by credit, heartbeats, result long-polls, idempotency keys,
 // the dead-letter list, retention of finished tasks and STATS counters.
 //
-// Ordering rule: everything produced in one loop turn (replies and dispatches)
-// leaves only after commit() (one transaction for the whole turn), so nothing
+// It also relays what running attempts report (EVENT, OUTPUT, HEARTBEAT
+// activity) to event subscribers, holding each running attempt's live status
+// and output tail (LiveLog) until the attempt ends, and forwards SUSPEND and
+// RESUME to the worker holding the attempt.
+//
+// Ordering rule: everything produced in one loop turn (replies, dispatches and
+// events) leaves only after commit() (one transaction for the whole turn), so nothing
 // is acknowledged before it is durable, no attempt number is in use that the
 // journal has not recorded, and a commit that fails (JournalError) means none
 // of that turn's messages may be sent.
@@ -31,7 +36,9 @@
 
 #include "broker/broker_stats.hpp"
 #include "broker/delay_queue.hpp"
+#include "broker/event_publisher.hpp"
 #include "broker/idempotency_index.hpp"
+#include "broker/live_log.hpp"
 #include "broker/retry_policy.hpp"
 #include "broker/task_queue.hpp"
 #include "broker/task_store.hpp"
@@ -65,6 +72,12 @@ struct Outgoing {
   std::uint64_t task_id = 0;  // set on TASK, so an undeliverable one is requeued
 };
 
+// An event for the PUB socket: topic and msgpack body (Event or OutputChunk).
+struct OutgoingEvent {
+  std::string topic;
+  std::string body;
+};
+
 class Broker {
  public:
   // Rebuilds queues, delays, dead letters and idempotency keys from `store`.
@@ -92,7 +105,14 @@ class Broker {
   // Stop accepting submissions (SHUTTING_DOWN); queries still answered.
   void stop_accepting() { accepting_ = false; }
 
+  // Events are encoded only for topics `publisher` has subscribers for, and
+  // none at all when it is null (events disabled). Without a call every event
+  // is queued (tests read them from events()). `endpoint` is what PONG tells.
+  void attach_events(const EventPublisher* publisher, std::string endpoint);
+
   std::vector<Outgoing>& outbox() { return outbox_; }
+  // Events of this turn; like the outbox, published only after commit().
+  std::vector<OutgoingEvent>& events() { return events_; }
   const BrokerStats& stats() const { return stats_; }
   const TaskQueue& queue() const { return queue_; }
   const WorkerRegistry& workers() const { return workers_; }
@@ -118,6 +138,8 @@ class Broker {
   void dlq_list(const std::string& identity, const msgpack::object& body);
   void dlq_retry(const std::string& identity, const msgpack::object& body);
   void dlq_purge(const std::string& identity, std::uint64_t req);
+  void suspend_or_resume(const std::string& identity, const msgpack::object& body, bool suspend);
+  void logs(const std::string& identity, const msgpack::object& body);
   void reply_error(Peer peer, const std::string& identity, std::uint64_t req, ErrorCode code,
                    std::string message);
   // Decodes `body` into `out`; on failure counts it and answers ERROR (with
@@ -151,14 +173,32 @@ class Broker {
                      std::uint32_t credit);
   void lose_worker(const std::string& identity, std::string_view why);
 
+  // What running attempts report (broker_live.cpp).
+  void heartbeat(WorkerRecord& w, const msgpack::object& body);
+  void worker_event(WorkerRecord& w, const msgpack::object& body);
+  void output(WorkerRecord& w, const msgpack::object& body);
+  // The task whose current attempt `w` holds, or nullptr; not counted.
+  Task* held_attempt(const WorkerRecord& w, std::uint64_t task_id, std::uint32_t attempt);
+  // Drops the live status and output tail of the task's attempt (it ended).
+  void forget_live(Task& task);
+  void set_worker_slots(WorkerRecord& w, std::uint32_t slots);
+  // Fills in the task's id, attempt, project and worker and queues the event
+  // under "task.<id>.<kind>" when someone subscribed to it.
+  void emit_task_event(const Task& task, msg::Event event);
+  void emit_worker_event(const WorkerRecord& w, msg::Event event);
+  bool wants_event(std::string_view topic) const;
+
   // Lifecycle (broker_lifecycle.cpp).
   void recover();
   void enqueue(Task& task, bool front);
+  // enqueue(front) for an attempt handed back, with a requeued event.
+  void requeue(Task& task, std::string_view reason);
   void schedule(Task& task, std::int64_t due_ms);
   // An attempt ended: succeeded, or failed/retried/dead by the retry policy.
   // `ending` overrides what the outcome says (a lost attempt has no outcome).
   void end_attempt(Task& task, msg::Outcome outcome, std::optional<Ending> ending = {});
-  void finish(Task& task, msg::TaskState state);
+  // `reason`: why, for the finished event (an ending's name, "cancel").
+  void finish(Task& task, msg::TaskState state, std::string_view reason = {});
   void dispatch();
   void promote_due();
   void prune(std::size_t budget);
@@ -177,6 +217,11 @@ class Broker {
   std::map<std::string, msg::RetryPolicy> policies_;  // projects' own retry policies
   std::set<std::uint64_t> dead_;                      // the dead-letter list, oldest first
   std::vector<Outgoing> outbox_;
+  std::vector<OutgoingEvent> events_;
+  const EventPublisher* publisher_ = nullptr;
+  bool events_attached_ = false;
+  std::string events_endpoint_;
+  std::unordered_map<std::uint64_t, LiveLog> live_logs_;  // by task id, running attempts only
   std::unordered_map<std::uint64_t, std::vector<Waiter>> waiters_by_task_;
   std::priority_queue<Waiter, std::vector<Waiter>, std::greater<>> waiter_deadlines_;
   std::size_t waiters_ = 0;

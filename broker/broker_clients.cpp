@@ -48,6 +48,10 @@ void Broker::submit(const std::string& identity, const msgpack::object& body) {
   }
   ++unfinished_;
   ++stats_.tasks_submitted;
+  msg::Event event;
+  event.kind = "submitted";
+  event.state = std::string(msg::state_name(stored.state));
+  emit_task_event(stored, std::move(event));
   // Sent after before_sleep() has committed the store (see broker.hpp).
   send(Peer::kClient, identity, proto::cmd::kSubmitted,
        msg::encode(msg::SubmittedReply{request.req, stored.id, false}));
@@ -104,7 +108,11 @@ void Broker::cancel(const std::string& identity, const msgpack::object& body) {
       break;
   }
   const std::string worker = task->worker_identity;
-  finish(*task, msg::TaskState::kCancelled);
+  msg::Event event;
+  event.kind = "cancelled";
+  event.reason = "client";
+  emit_task_event(*task, std::move(event));
+  finish(*task, msg::TaskState::kCancelled, "cancel");
   task->worker_identity = worker;  // still held until the worker reports
   store_.saved(*task);
   spdlog::info("task {} cancelled", task->id);
@@ -149,6 +157,10 @@ void Broker::reply_stats(const std::string& identity, std::uint64_t req) {
   reply.stats.emplace_back("worker_slots", slots);
   reply.stats.emplace_back("worker_credit", credit);
   reply.stats.emplace_back("result_waiters", waiters_);
+  reply.stats.emplace_back("events_published", publisher_ ? publisher_->published() : 0);
+  reply.stats.emplace_back("events_dropped", publisher_ ? publisher_->dropped() : 0);
+  reply.stats.emplace_back("event_subscriptions", publisher_ ? publisher_->subscriptions() : 0);
+  reply.stats.emplace_back("live_logs", live_logs_.size());
   reply.stats.emplace_back("uptime_ms",
                            static_cast<std::uint64_t>((clock_.now() - started_at_).count()));
   send(Peer::kClient, identity, proto::cmd::kStatsReply, msg::encode(reply));
@@ -171,6 +183,11 @@ void Broker::reply_workers(const std::string& identity, std::uint64_t req) {
     v.connected_ms = static_cast<std::uint64_t>((now - w.connected_at).count());
     v.idle_ms = static_cast<std::uint64_t>((now - w.last_seen).count());
     v.draining = w.draining;
+    v.min_slots = w.min_slots;
+    v.max_slots = w.max_slots;
+    v.layers = w.layers;
+    v.task_types = w.task_types;
+    v.modules = w.modules;
     reply.workers.push_back(std::move(v));
   }
   send(Peer::kClient, identity, proto::cmd::kWorkersReply, msg::encode(reply));

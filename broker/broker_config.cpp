@@ -37,6 +37,10 @@ std::optional<BrokerConfig> parse_broker_config(int argc, char** argv, int& exit
   app.add_option("--workers", c.workers_endpoint, "ZeroMQ endpoint for workers")
       ->envname("ZFLEET_BROKER_WORKERS")
       ->capture_default_str();
+  app.add_option("--events", c.events_endpoint,
+                 "ZeroMQ endpoint of the events PUB socket (empty: no events)")
+      ->envname("ZFLEET_BROKER_EVENTS")
+      ->capture_default_str();
   app.add_option("--heartbeat-ms", heartbeat_ms, "Heartbeat interval; 3 missed = worker lost")
       ->envname("ZFLEET_BROKER_HEARTBEAT_MS")
       ->check(CLI::Range(proto::kMinHeartbeatMs, proto::kMaxHeartbeatMs))
@@ -109,6 +113,7 @@ std::optional<BrokerConfig> parse_broker_config(int argc, char** argv, int& exit
     return std::nullopt;
   }
   c.settings.heartbeat = Millis{heartbeat_ms};
+  c.events_explicit = app.get_option("--events")->count() > 0;
   if (c.journal_path.empty()) c.journal_path = c.data_dir + "/journal.db";
   for (const auto& text : limits) {
     std::pair<std::string, std::uint32_t> limit;

@@ -52,6 +52,7 @@ void Broker::recover() {
 }
 
 void Broker::enqueue(Task& task, bool front) {
+  forget_live(task);
   task.state = msg::TaskState::kQueued;
   task.worker_identity.clear();
   task.not_before_ms = 0;
@@ -63,7 +64,16 @@ void Broker::enqueue(Task& task, bool front) {
   }
 }
 
+void Broker::requeue(Task& task, std::string_view reason) {
+  msg::Event event;
+  event.kind = "requeued";
+  event.reason = std::string(reason);
+  emit_task_event(task, std::move(event));
+  enqueue(task, true);
+}
+
 void Broker::schedule(Task& task, std::int64_t due_ms) {
+  forget_live(task);
   task.state = msg::TaskState::kScheduled;
   task.worker_identity.clear();
   task.not_before_ms = due_ms;
@@ -79,31 +89,40 @@ void Broker::end_attempt(Task& task, msg::Outcome outcome, std::optional<Ending>
     task.worker_identity.clear();
     task.outcome = std::move(outcome);
     store_.saved(task);
+    forget_live(task);
     return;
   }
   queue_.release(task.spec.project);
   const Ending ending = ending_override.value_or(classify(outcome));
   task.outcome = std::move(outcome);
+  const std::string_view why = ending == Ending::kSuccess ? "" : ending_name(ending);
   if (ending == Ending::kSuccess) return finish(task, msg::TaskState::kSucceeded);
-  if (ending == Ending::kCancelled) return finish(task, msg::TaskState::kCancelled);
+  if (ending == Ending::kCancelled) return finish(task, msg::TaskState::kCancelled, why);
   auto policy_it = policies_.find(task.spec.project);
   const ResolvedPolicy policy = resolve(
       task.spec.retry, policy_it == policies_.end() ? msg::RetryPolicy{} : policy_it->second,
       settings_.retry_defaults);
-  if (!policy.retries(ending)) return finish(task, msg::TaskState::kFailed);
+  if (!policy.retries(ending)) return finish(task, msg::TaskState::kFailed, why);
   const std::uint32_t used = task.attempts - std::min(task.attempts, task.retry_base);
-  if (used >= policy.max_attempts) return finish(task, msg::TaskState::kDead);
+  if (used >= policy.max_attempts) return finish(task, msg::TaskState::kDead, why);
   ++stats_.tasks_retried;
   if (ending == Ending::kLost) {
     // Not the task's fault, most likely: run it again at once, first in line.
-    enqueue(task, true);
+    requeue(task, why);
     return;
   }
   const std::uint64_t delay = backoff_delay_ms(policy, task.attempts + 1, rng_);
+  msg::Event event;
+  event.kind = "retrying";
+  event.reason = std::string(why);
+  event.message =
+      describe_outcome(*task.outcome) + "; next attempt in " + std::to_string(delay) + " ms";
+  emit_task_event(task, std::move(event));
   schedule(task, clock_.wall_ms() + static_cast<std::int64_t>(delay));
 }
 
-void Broker::finish(Task& task, msg::TaskState state) {
+void Broker::finish(Task& task, msg::TaskState state, std::string_view reason) {
+  forget_live(task);
   task.state = state;
   task.worker_identity.clear();
   task.finished_at_ms = clock_.wall_ms();
@@ -130,6 +149,18 @@ void Broker::finish(Task& task, msg::TaskState state) {
       break;
   }
   --unfinished_;
+  msg::Event event;
+  event.kind = "finished";
+  event.state = std::string(msg::state_name(state));
+  event.reason = std::string(reason);
+  if (task.outcome) {
+    if (!task.outcome->killed_by.empty()) event.reason = task.outcome->killed_by;
+    event.message = describe_outcome(*task.outcome);
+    event.percent = task.outcome->progress;
+    event.rss_kb = task.outcome->peak_rss_kb;
+    event.cpu_ms = task.outcome->user_cpu_ms + task.outcome->sys_cpu_ms;
+  }
+  emit_task_event(task, std::move(event));
   answer_waiters(task);
   finished_order_.emplace_back(task.id, task.finished_at_ms);
 }

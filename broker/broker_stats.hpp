@@ -34,6 +34,13 @@ struct BrokerStats {
   std::uint64_t unknown_commands = 0;
   std::uint64_t unknown_worker_messages = 0;
   std::uint64_t undeliverable = 0;
+  std::uint64_t events_relayed = 0;        // worker EVENTs republished
+  std::uint64_t events_rejected = 0;       // EVENT/OUTPUT for an attempt the worker does not hold
+  std::uint64_t output_chunks = 0;         // OUTPUT chunks taken
+  std::uint64_t output_bytes = 0;          // new bytes in them (repeats not counted)
+  std::uint64_t output_skipped_bytes = 0;  // bytes a worker skipped (gaps in offsets)
+  std::uint64_t suspends_sent = 0;
+  std::uint64_t resumes_sent = 0;
 
   void add_to(msg::Counters& out) const {
     out.emplace_back("tasks_submitted", tasks_submitted);
@@ -61,6 +68,13 @@ struct BrokerStats {
     out.emplace_back("unknown_commands", unknown_commands);
     out.emplace_back("unknown_worker_messages", unknown_worker_messages);
     out.emplace_back("undeliverable", undeliverable);
+    out.emplace_back("events_relayed", events_relayed);
+    out.emplace_back("events_rejected", events_rejected);
+    out.emplace_back("output_chunks", output_chunks);
+    out.emplace_back("output_bytes", output_bytes);
+    out.emplace_back("output_skipped_bytes", output_skipped_bytes);
+    out.emplace_back("suspends_sent", suspends_sent);
+    out.emplace_back("resumes_sent", resumes_sent);
   }
 };
 

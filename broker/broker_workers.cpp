@@ -112,6 +112,11 @@ void Broker::started(WorkerRecord& w, const msgpack::object& body) {
   }
   // Not saved: the start time is informative, and DONE carries it again.
   task->started_at_ms = s.started_at_ms != 0 ? s.started_at_ms : clock_.wall_ms();
+  msg::Event event;
+  event.kind = "started";
+  event.at_ms = task->started_at_ms;
+  event.message = "pid " + std::to_string(s.pid);
+  emit_task_event(*task, std::move(event));
 }
 
 void Broker::done(WorkerRecord& w, const msgpack::object& body) {
@@ -144,13 +149,14 @@ void Broker::reject(WorkerRecord& w, const msgpack::object& body) {
   if (task->state == msg::TaskState::kCancelled) {
     task->worker_identity.clear();
     store_.saved(*task);
+    forget_live(*task);
     return;
   }
   // Handed back without running (or stopped by a draining worker): not the
   // task's failure, so it does not use up an attempt.
   queue_.release(task->spec.project);
   ++task->retry_base;
-  enqueue(*task, true);
+  requeue(*task, "rejected");
   ++stats_.tasks_requeued;
 }
 

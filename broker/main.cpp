@@ -18,11 +18,11 @@ namespace {
 
 // Written to a temporary name then renamed, so a reader never sees half a file.
 bool write_ready_file(const std::string& path, const std::string& clients,
-                      const std::string& workers) {
+                      const std::string& workers, const std::string& events) {
   const std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
-    out << "clients=" << clients << "\nworkers=" << workers << "\n";
+    out << "clients=" << clients << "\nworkers=" << workers << "\nevents=" << events << "\n";
     if (!out.flush()) return false;
   }
   std::error_code ec;
@@ -91,11 +91,28 @@ int main(int argc, char** argv) {
                      e.what());
     return 1;
   }
+  if (!config->events_endpoint.empty()) {
+    try {
+      reactor.bind_events(config->events_endpoint);
+    } catch (const zmq::error_t& e) {
+      if (config->events_explicit) {
+        spdlog::critical("cannot bind events endpoint {}: {}", config->events_endpoint, e.what());
+        return 1;
+      }
+      spdlog::warn(
+          "events off: cannot bind the default events endpoint {}: {} (choose one with "
+          "--events)",
+          config->events_endpoint, e.what());
+    }
+  }
   const std::string clients = reactor.clients_endpoint();
   const std::string workers = reactor.workers_endpoint();
-  spdlog::info("zfleet-broker {} listening: clients {} workers {} (heartbeat {} ms)",
-               ZFLEET_VERSION, clients, workers, config->settings.heartbeat.count());
-  if (!config->ready_file.empty() && !write_ready_file(config->ready_file, clients, workers)) {
+  const std::string events = reactor.events_endpoint();
+  spdlog::info("zfleet-broker {} listening: clients {} workers {} events {} (heartbeat {} ms)",
+               ZFLEET_VERSION, clients, workers, events.empty() ? "off" : events,
+               config->settings.heartbeat.count());
+  if (!config->ready_file.empty() &&
+      !write_ready_file(config->ready_file, clients, workers, events)) {
     spdlog::critical("cannot write ready file {}", config->ready_file);
     return 1;
   }

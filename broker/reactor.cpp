@@ -22,7 +22,8 @@ Reactor::Reactor(zmq::context_t& context, Broker& broker, const Clock& clock, in
       clock_(clock),
       signal_fd_(signal_fd),
       clients_(context, zmq::socket_type::router),
-      workers_(context, zmq::socket_type::router) {
+      workers_(context, zmq::socket_type::router),
+      context_(context) {
   frames::apply_common_options(clients_, kHighWaterMark);
   frames::apply_common_options(workers_, kHighWaterMark);
   // A worker reconnecting with its fixed routing id takes over its old pipe.
@@ -34,6 +35,18 @@ Reactor::Reactor(zmq::context_t& context, Broker& broker, const Clock& clock, in
 void Reactor::bind(const std::string& clients_endpoint, const std::string& workers_endpoint) {
   clients_.bind(clients_endpoint);
   workers_.bind(workers_endpoint);
+  broker_.attach_events(nullptr, {});
+}
+
+void Reactor::bind_events(const std::string& endpoint) {
+  auto publisher = std::make_unique<EventPublisher>(context_);
+  publisher->bind(endpoint);
+  events_ = std::move(publisher);
+  broker_.attach_events(events_.get(), events_->endpoint());
+}
+
+std::string Reactor::events_endpoint() const {
+  return events_ ? events_->endpoint() : std::string();
 }
 
 std::string Reactor::clients_endpoint() const {
@@ -73,6 +86,14 @@ void Reactor::flush(std::optional<Peer> peer) {
       work_pending_ = true;  // a requeued task may be dispatchable now
     }
   }
+  if (!peer) {
+    std::vector<OutgoingEvent> events;
+    events.swap(broker_.events());
+    if (events_) {
+      for (const auto& e : events)
+        events_->publish(e.topic, e.body);
+    }
+  }
 }
 
 bool Reactor::settle() {
@@ -84,6 +105,7 @@ bool Reactor::settle() {
     // leave. Producers retry with their idempotency keys once restarted.
     spdlog::critical("{}; stopping without sending this turn's replies", e.what());
     broker_.outbox().clear();
+    broker_.events().clear();
     return false;
   }
   flush();
@@ -91,15 +113,18 @@ bool Reactor::settle() {
 }
 
 int Reactor::run() {
+  // Without an events socket its poll entry stays empty (never ready).
   zmq::pollitem_t items[] = {
       {clients_.handle(), 0, ZMQ_POLLIN, 0},
       {workers_.handle(), 0, ZMQ_POLLIN, 0},
       {nullptr, signal_fd_, ZMQ_POLLIN, 0},
+      {events_ ? events_->socket().handle() : nullptr, events_ ? 0 : -1, ZMQ_POLLIN, 0},
   };
+  const int polled = events_ ? 4 : 3;
   for (;;) {
     const long timeout = work_pending_ ? 0L : millis_until(clock_.now(), broker_.next_deadline());
     work_pending_ = false;
-    zmq::poll(items, 3, Millis{timeout});
+    zmq::poll(items, polled, Millis{timeout});
     if (items[2].revents & ZMQ_POLLIN) {
       signalfd_siginfo info{};
       if (::read(signal_fd_, &info, sizeof info) == sizeof info) {
@@ -112,6 +137,7 @@ int Reactor::run() {
     }
     if (items[0].revents & ZMQ_POLLIN) drain(clients_, Peer::kClient);
     if (items[1].revents & ZMQ_POLLIN) drain(workers_, Peer::kWorker);
+    if (polled == 4 && (items[3].revents & ZMQ_POLLIN)) events_->drain_subscriptions();
     if (clock_.now() >= broker_.next_deadline()) broker_.on_timer();
     if (!settle()) return 1;
   }

@@ -35,6 +35,16 @@ Ending classify(const msg::Outcome& o) {
   return Ending::kError;  // neither exit code nor signal: the attempt never really ran
 }
 
+std::string describe_outcome(const msg::Outcome& o) {
+  if (!o.killed_by.empty()) return "killed by the worker (" + o.killed_by + ")";
+  if (o.cancelled) return "cancelled";
+  if (!o.error.empty()) return o.error;
+  if (o.timed_out) return "timed out";
+  if (o.signal) return "signal " + std::to_string(*o.signal);
+  if (o.exit_code) return "exit code " + std::to_string(*o.exit_code);
+  return "";
+}
+
 bool ResolvedPolicy::retries(Ending e) const {
   const std::string_view name = ending_name(e);
   return std::find(retry_on.begin(), retry_on.end(), name) != retry_on.end();

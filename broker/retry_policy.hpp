@@ -17,6 +17,8 @@ enum class Ending { kSuccess, kExit, kSignal, kTimeout, kLost, kError, kCancelle
 
 std::string_view ending_name(Ending e);  // "exit", "signal", ... as in retry_on
 Ending classify(const msg::Outcome& outcome);
+// How an attempt ended, in words for events: "exit code 3", "signal 9", ...
+std::string describe_outcome(const msg::Outcome& outcome);
 
 struct ResolvedPolicy {
   std::uint32_t max_attempts = 3;

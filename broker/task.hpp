@@ -24,6 +24,9 @@ struct Task {
   std::int64_t finished_at_ms = 0;
   std::int64_t not_before_ms = 0;  // Unix ms; scheduled until then
   std::optional<msg::Outcome> outcome;
+  // The running attempt as its worker last reported it; not journaled (a
+  // restarted broker learns it again from the next heartbeat).
+  std::optional<msg::LiveStatus> live;
   mutable std::string spec_bytes;  // the spec as the journal stores it, encoded once
 
   msg::TaskView view(bool with_outcome) const {
@@ -40,6 +43,7 @@ struct Task {
     v.finished_at_ms = finished_at_ms;
     v.not_before_ms = state == msg::TaskState::kScheduled ? not_before_ms : 0;
     if (with_outcome) v.outcome = outcome;
+    if (state == msg::TaskState::kRunning) v.live = live;
     return v;
   }
 };

@@ -14,12 +14,18 @@ WorkerRecord& WorkerRegistry::upsert(const std::string& identity, const msg::Rea
   w.hostname = ready.hostname;
   w.pid = ready.pid;
   w.slots = ready.slots;
+  w.min_slots = ready.min_slots;
+  w.max_slots = ready.max_slots;
+  w.capacity = std::max(ready.slots, ready.max_slots);
   w.labels = ready.labels;
+  w.layers = ready.layers;
+  w.task_types = ready.task_types;
+  w.modules = ready.modules;
   w.draining = false;
   if (inserted) w.connected_at = now;
   w.last_seen = now;
   const std::uint32_t held = static_cast<std::uint32_t>(w.leases.size());
-  w.credit = std::min<std::uint32_t>(ready.credit, w.slots > held ? w.slots - held : 0);
+  w.credit = std::min<std::uint32_t>(ready.credit, w.capacity > held ? w.capacity - held : 0);
   rotate_in(w);
   return w;
 }
@@ -41,14 +47,14 @@ std::optional<WorkerRecord> WorkerRegistry::remove(const std::string& identity) 
 void WorkerRegistry::add_credit(WorkerRecord& w, std::uint32_t credit) {
   if (w.draining) return;
   const std::uint32_t held = static_cast<std::uint32_t>(w.leases.size());
-  const std::uint32_t room = w.slots > held ? w.slots - held : 0;
+  const std::uint32_t room = w.capacity > held ? w.capacity - held : 0;
   w.credit = std::min<std::uint64_t>(static_cast<std::uint64_t>(w.credit) + credit, room);
   rotate_in(w);
 }
 
 void WorkerRegistry::set_credit(WorkerRecord& w, std::uint32_t credit) {
   const auto held = static_cast<std::uint32_t>(w.leases.size());
-  w.credit = w.draining ? 0 : std::min(credit, w.slots > held ? w.slots - held : 0U);
+  w.credit = w.draining ? 0 : std::min(credit, w.capacity > held ? w.capacity - held : 0U);
   rotate_in(w);
 }
 

@@ -4,7 +4,9 @@
 // the caller through expired(now). next_with_credit() rotates between the
 // workers that have credit, so load spreads across hosts.
 //
-// Invariant: credit + leases.size() <= slots for every worker.
+// Invariant: credit + leases.size() <= capacity for every worker. An adaptive
+// worker's current slot count moves under its capacity; how much of it to
+// offer as credit stays the worker's decision.
 #pragma once
 
 #include <cstdint>
@@ -25,9 +27,15 @@ struct WorkerRecord {
   std::string name;  // worker_id from READY
   std::string hostname;
   std::uint64_t pid = 0;
-  std::uint32_t slots = 0;
+  std::uint32_t slots = 0;     // its slot count now (READY, then HEARTBEAT / slots_* events)
+  std::uint32_t capacity = 0;  // most slots it can have: max_slots when adaptive, else slots
+  std::uint32_t min_slots = 0;
+  std::uint32_t max_slots = 0;
   std::uint32_t credit = 0;
   std::vector<std::string> labels;
+  std::vector<std::string> layers;
+  std::vector<std::string> task_types;
+  std::vector<std::string> modules;
   std::set<std::uint64_t> leases;  // task ids
   std::uint64_t tasks_done = 0;
   TimePoint connected_at{};

@@ -447,4 +447,23 @@ Result<msg::PongReply> Client::ping() {
   return call<msg::PongReply>(proto::cmd::kPing, r, proto::cmd::kPong, Millis{0});
 }
 
+Result<Empty> Client::suspend(std::uint64_t id) {
+  msg::TaskQuery q{next_req_++, id, 0};
+  auto reply = call<msg::OkReply>(proto::cmd::kSuspend, q, proto::cmd::kOk, Millis{0});
+  if (!reply) return reply.error();
+  return Empty{};
+}
+
+Result<Empty> Client::resume(std::uint64_t id) {
+  msg::TaskQuery q{next_req_++, id, 0};
+  auto reply = call<msg::OkReply>(proto::cmd::kResume, q, proto::cmd::kOk, Millis{0});
+  if (!reply) return reply.error();
+  return Empty{};
+}
+
+Result<msg::LogsReply> Client::logs(std::uint64_t id) {
+  msg::TaskQuery q{next_req_++, id, 0};
+  return call<msg::LogsReply>(proto::cmd::kLogs, q, proto::cmd::kLogsReply, Millis{0});
+}
+
 }  // namespace zfleet

@@ -113,7 +113,16 @@ class Client {
   Result<Empty> dlq_retry(std::uint64_t id);
   // Drops every dead task; returns how many there were.
   Result<std::uint64_t> dlq_purge();
+  // PONG: the broker's version, uptime and events endpoint as it bound it
+  // (see resolve_events_endpoint() in event_subscriber.hpp to connect to it).
   Result<msg::PongReply> ping();
+  // Stops (SIGSTOP) / continues (SIGCONT) a running task's processes through
+  // its worker. ERROR INVALID_STATE when the task is not running.
+  Result<Empty> suspend(std::uint64_t id);
+  Result<Empty> resume(std::uint64_t id);
+  // What the broker holds of a task's output: a running task's last streamed
+  // bytes, a finished one's tails, each with its stream offset.
+  Result<msg::LogsReply> logs(std::uint64_t id);
 
   const std::string& endpoint() const { return options_.endpoint; }
 

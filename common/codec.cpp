@@ -113,6 +113,12 @@ MapWriter& MapWriter::map_list(std::string_view k, const std::vector<std::string
   return *this;
 }
 
+MapWriter& MapWriter::raw(std::string_view k, std::string_view encoded) {
+  key(k);
+  buffer_.write(encoded.data(), encoded.size());
+  return *this;
+}
+
 std::string MapWriter::finish() const {
   msgpack::sbuffer header;
   msgpack::packer<msgpack::sbuffer>(header).pack_map(count_);
@@ -190,6 +196,18 @@ const msgpack::object* FieldReader::fetch(std::string_view key, Need need) {
 
 void FieldReader::wrong_type(std::string_view key, std::string_view expected) {
   fail(ErrorCode::kInvalidField, "field " + quoted(key) + " must be " + std::string(expected));
+}
+
+void FieldReader::object(std::string_view key, std::string& out, Need need, std::size_t max) {
+  const msgpack::object* o = fetch(key, need);
+  if (o == nullptr) return;
+  msgpack::sbuffer buffer;
+  msgpack::pack(buffer, *o);
+  if (buffer.size() > max) {
+    return fail(ErrorCode::kTooLarge,
+                "field " + quoted(key) + " is over " + std::to_string(max) + " bytes");
+  }
+  out.assign(buffer.data(), buffer.size());
 }
 
 void FieldReader::u64(std::string_view key, std::uint64_t& out, Need need, std::uint64_t max) {

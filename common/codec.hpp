@@ -42,6 +42,9 @@ class MapWriter {
                      const std::vector<std::pair<std::string, std::uint64_t>>& values);
   MapWriter& map(std::string_view key, const MapWriter& value);
   MapWriter& map_list(std::string_view key, const std::vector<std::string>& encoded_maps);
+  // `encoded` is exactly one msgpack object, written as it is (module args
+  // and results travel as the producer's own msgpack, not wrapped in bin).
+  MapWriter& raw(std::string_view key, std::string_view encoded);
 
   // The complete map: header then entries.
   std::string finish() const;
@@ -98,6 +101,8 @@ class FieldReader {
                 std::size_t max_items, std::size_t max_item_bytes, std::size_t max_total_bytes);
   void str_map(std::string_view key, StringPairs& out, Need need, std::size_t max_items,
                std::size_t max_total_bytes);
+  // Any msgpack object, re-encoded into `out` (at most `max` bytes).
+  void object(std::string_view key, std::string& out, Need need, std::size_t max);
   // A nested map; returns nullptr (and records an error if required) otherwise.
   const msgpack::object* map(std::string_view key, Need need);
   // A list of maps; returns nullptr (and records an error if required) otherwise.

@@ -42,9 +42,105 @@ void read_policy(FieldReader& r, RetryPolicy& p) {
   r.str_list("retry_on", p.retry_on, Need::kOptional, std::size(kRetryKinds), 16, 128);
 }
 
+void write_sandbox(MapWriter& w, const SandboxRequest& b) {
+  if (b.cpu_seconds != 0) w.u64("cpu_seconds", b.cpu_seconds);
+  if (b.memory_bytes != 0) w.u64("memory_bytes", b.memory_bytes);
+  if (b.memory_soft_bytes != 0) w.u64("memory_soft_bytes", b.memory_soft_bytes);
+  if (b.address_space_bytes != 0) w.u64("address_space_bytes", b.address_space_bytes);
+  if (b.open_files != 0) w.u64("open_files", b.open_files);
+  if (b.processes != 0) w.u64("processes", b.processes);
+  if (b.file_size_bytes != 0) w.u64("file_size_bytes", b.file_size_bytes);
+  if (!b.network.empty()) w.str("network", b.network);
+  if (b.stall_ms != 0) w.u64("stall_ms", b.stall_ms);
+  if (b.kill_on_stall) w.boolean("kill_on_stall", true);
+}
+
+void read_sandbox(FieldReader& r, SandboxRequest& b) {
+  r.u64("cpu_seconds", b.cpu_seconds);
+  r.u64("memory_bytes", b.memory_bytes);
+  r.u64("memory_soft_bytes", b.memory_soft_bytes);
+  r.u64("address_space_bytes", b.address_space_bytes);
+  r.u64("open_files", b.open_files);
+  r.u64("processes", b.processes);
+  r.u64("file_size_bytes", b.file_size_bytes);
+  r.bytes("network", b.network, Need::kOptional, 16);
+  r.u64("stall_ms", b.stall_ms, Need::kOptional, proto::kMaxTimeoutMs);
+  r.boolean("kill_on_stall", b.kill_on_stall);
+}
+
+void write_http(MapWriter& w, const HttpSpec& h) {
+  w.str("method", h.method).str("url", h.url);
+  if (!h.headers.empty()) w.str_map("headers", h.headers);
+  if (!h.body.empty()) w.bin("body", h.body);
+  if (h.max_response_bytes != 0) w.u64("max_response_bytes", h.max_response_bytes);
+  if (h.max_redirects != proto::kDefaultHttpRedirects) w.u64("max_redirects", h.max_redirects);
+  if (!h.allow.empty()) w.str_list("allow", h.allow);
+  if (!h.deny.empty()) w.str_list("deny", h.deny);
+}
+
+void read_http(FieldReader& r, HttpSpec& h) {
+  r.bytes("method", h.method, Need::kOptional, 16);
+  r.bytes("url", h.url, Need::kRequired, proto::kMaxUrlBytes);
+  r.str_map("headers", h.headers, Need::kOptional, proto::kMaxHttpHeaders,
+            proto::kMaxHttpHeaderBytes);
+  r.bytes("body", h.body, Need::kOptional, proto::kMaxHttpBodyBytes);
+  r.u64("max_response_bytes", h.max_response_bytes, Need::kOptional, proto::kMaxHttpResponseCap);
+  r.u32("max_redirects", h.max_redirects, Need::kOptional, proto::kMaxHttpRedirects);
+  r.str_list("allow", h.allow, Need::kOptional, proto::kMaxHostRules, 256,
+             proto::kMaxHostRules * 256);
+  r.str_list("deny", h.deny, Need::kOptional, proto::kMaxHostRules, 256,
+             proto::kMaxHostRules * 256);
+}
+
+void write_live(MapWriter& w, const LiveStatus& l) {
+  if (l.progress) w.u64("progress", static_cast<std::uint64_t>(*l.progress));
+  if (!l.message.empty()) w.str("message", l.message);
+  w.u64("rss_kb", l.rss_kb).u64("cpu_ms", l.cpu_ms).u64("output_bytes", l.output_bytes);
+  w.u64("idle_ms", l.idle_ms);
+  if (l.suspended) w.boolean("suspended", true);
+  if (l.stalled) w.boolean("stalled", true);
+}
+
+void read_live(FieldReader& r, LiveStatus& l) {
+  std::optional<int> progress;
+  r.opt_int("progress", progress);
+  if (progress && (*progress < 0 || *progress > 100)) {
+    r.fail(ErrorCode::kInvalidField, "'progress' must be 0-100");
+  }
+  l.progress = progress;
+  r.bytes("message", l.message, Need::kOptional, proto::kMaxProgressMessageBytes);
+  r.u64("rss_kb", l.rss_kb);
+  r.u64("cpu_ms", l.cpu_ms);
+  r.u64("output_bytes", l.output_bytes);
+  r.u64("idle_ms", l.idle_ms);
+  r.boolean("suspended", l.suspended);
+  r.boolean("stalled", l.stalled);
+}
+
+// Reads a nested map with `read` and prefixes its error with `name`.
+template <typename T, typename Read>
+void read_nested(FieldReader& r, std::string_view name, T& out, Read read) {
+  if (const auto* m = r.map(name, Need::kOptional)) {
+    FieldReader nested(*m);
+    read(nested, out);
+    if (!nested.ok()) {
+      r.fail(nested.take_error().code, std::string(name) + ": " + nested.take_error().message);
+    }
+  }
+}
+
+void read_worker_lists(FieldReader& r, std::vector<std::string>& layers,
+                       std::vector<std::string>& task_types, std::vector<std::string>& modules) {
+  r.str_list("layers", layers, Need::kOptional, 32, 128, 32 * 128);
+  r.str_list("task_types", task_types, Need::kOptional, 32, proto::kMaxNameBytes,
+             32 * proto::kMaxNameBytes);
+  r.str_list("modules", modules, Need::kOptional, 1024, proto::kMaxNameBytes,
+             1024 * proto::kMaxNameBytes);
+}
+
 void write_spec(MapWriter& w, const TaskSpec& s) {
   w.str("type", s.type).str("project", s.project).u64("priority", s.priority);
-  w.str_list("argv", s.argv);
+  if (!s.argv.empty() || s.type == "shell") w.str_list("argv", s.argv);
   if (!s.stdin_data.empty()) w.bin("stdin", s.stdin_data);
   if (!s.env.empty()) w.str_map("env", s.env);
   if (!s.cwd.empty()) w.str("cwd", s.cwd);
@@ -58,6 +154,18 @@ void write_spec(MapWriter& w, const TaskSpec& s) {
   }
   if (s.not_before_ms != 0) w.i64("not_before_ms", s.not_before_ms);
   if (!s.idempotency_key.empty()) w.str("idempotency_key", s.idempotency_key);
+  if (!s.module.empty()) w.str("module", s.module);
+  if (!s.args.empty()) w.raw("args", s.args);
+  if (s.type == "http") {
+    MapWriter http;
+    write_http(http, s.http);
+    w.map("http", http);
+  }
+  if (s.sandbox != SandboxRequest{}) {
+    MapWriter sandbox;
+    write_sandbox(sandbox, s.sandbox);
+    w.map("sandbox", sandbox);
+  }
 }
 
 void read_spec(const msgpack::object& o, TaskSpec& s, FieldReader& parent) {
@@ -80,6 +188,10 @@ void read_spec(const msgpack::object& o, TaskSpec& s, FieldReader& parent) {
   }
   r.i64("not_before_ms", s.not_before_ms);
   r.bytes("idempotency_key", s.idempotency_key, Need::kOptional, proto::kMaxIdempotencyKeyBytes);
+  r.bytes("module", s.module, Need::kOptional, proto::kMaxNameBytes);
+  r.object("args", s.args, Need::kOptional, proto::kMaxModuleArgsBytes);
+  read_nested(r, "http", s.http, read_http);
+  read_nested(r, "sandbox", s.sandbox, read_sandbox);
   if (!r.ok()) {
     auto e = r.take_error();
     parent.fail(e.code, "task: " + e.message);
@@ -99,6 +211,11 @@ void write_outcome(MapWriter& w, const Outcome& o) {
   w.i64("started_at_ms", o.started_at_ms).i64("finished_at_ms", o.finished_at_ms);
   w.u64("user_cpu_ms", o.user_cpu_ms).u64("sys_cpu_ms", o.sys_cpu_ms);
   w.u64("max_rss_kb", o.max_rss_kb);
+  if (!o.result.empty()) w.raw("result", o.result);
+  if (!o.killed_by.empty()) w.str("killed_by", o.killed_by);
+  if (!o.sandbox.empty()) w.str("sandbox", o.sandbox);
+  if (o.peak_rss_kb != 0) w.u64("peak_rss_kb", o.peak_rss_kb);
+  if (o.progress) w.u64("progress", static_cast<std::uint64_t>(*o.progress));
 }
 
 void read_outcome(FieldReader& r, Outcome& o) {
@@ -116,6 +233,11 @@ void read_outcome(FieldReader& r, Outcome& o) {
   r.u64("user_cpu_ms", o.user_cpu_ms);
   r.u64("sys_cpu_ms", o.sys_cpu_ms);
   r.u64("max_rss_kb", o.max_rss_kb);
+  r.object("result", o.result, Need::kOptional, proto::kMaxResultBytes);
+  r.bytes("killed_by", o.killed_by, Need::kOptional, proto::kMaxNameBytes);
+  r.bytes("sandbox", o.sandbox, Need::kOptional, proto::kMaxErrorMessageBytes);
+  r.u64("peak_rss_kb", o.peak_rss_kb);
+  r.opt_int("progress", o.progress);
 }
 
 void write_task_view(MapWriter& w, const TaskView& t) {
@@ -130,6 +252,11 @@ void write_task_view(MapWriter& w, const TaskView& t) {
     MapWriter o;
     write_outcome(o, *t.outcome);
     w.map("outcome", o);
+  }
+  if (t.live) {
+    MapWriter l;
+    write_live(l, *t.live);
+    w.map("live", l);
   }
 }
 
@@ -153,6 +280,11 @@ void read_task_view(const msgpack::object& obj, TaskView& t, FieldReader& parent
     read_outcome(orr, outcome);
     if (!orr.ok()) r.fail(orr.take_error().code, "outcome: " + orr.take_error().message);
     t.outcome = std::move(outcome);
+  }
+  if (r.has("live")) {
+    LiveStatus live;
+    read_nested(r, "live", live, read_live);
+    t.live = std::move(live);
   }
   if (r.ok()) {
     if (auto s = state_from_name(state)) {
@@ -196,8 +328,8 @@ std::optional<TaskState> state_from_name(std::string_view name) {
 
 MaybeError validate(const TaskSpec& s) {
   auto invalid = [](std::string m) { return DecodeError{ErrorCode::kInvalidField, std::move(m)}; };
-  if (s.type != "shell" && s.type != "noop") {
-    return invalid("unsupported task type '" + s.type + "' (shell, noop)");
+  if (s.type != "shell" && s.type != "noop" && s.type != "module" && s.type != "http") {
+    return invalid("unsupported task type '" + s.type + "' (shell, module, http, noop)");
   }
   if (!valid_name(s.project)) {
     return invalid("'project' must be 1-64 characters of [A-Za-z0-9._:@-]");
@@ -206,6 +338,14 @@ MaybeError validate(const TaskSpec& s) {
     return invalid("'priority' must be 0-10");
   }
   if (s.type == "shell" && s.argv.empty()) return invalid("'argv' must name a program");
+  if (s.type == "module" && s.module.empty()) return invalid("'module' must name a module");
+  if (!s.module.empty() && !valid_module_name(s.module)) {
+    return invalid("'module' must be 1-64 characters of [a-z0-9_-], starting with [a-z0-9]");
+  }
+  if (s.type == "http") {
+    if (auto e = validate(s.http)) return DecodeError{e->code, "http: " + e->message};
+  }
+  if (auto e = validate(s.sandbox)) return DecodeError{e->code, "sandbox: " + e->message};
   if (!s.argv.empty() && s.argv.front().empty()) return invalid("'argv[0]' is empty");
   for (const auto& a : s.argv) {
     if (codec::has_nul(a)) return invalid("'argv' items may not contain NUL bytes");
@@ -232,6 +372,55 @@ MaybeError validate(const RetryPolicy& p) {
     return DecodeError{ErrorCode::kInvalidField, "'backoff_ms' exceeds 'backoff_max_ms'"};
   }
   return std::nullopt;
+}
+
+MaybeError validate(const SandboxRequest& b) {
+  if (!b.network.empty() && b.network != "none" && b.network != "host") {
+    return DecodeError{ErrorCode::kInvalidField, "'network' must be none or host"};
+  }
+  if (b.memory_soft_bytes != 0 && b.memory_bytes != 0 && b.memory_soft_bytes > b.memory_bytes) {
+    return DecodeError{ErrorCode::kInvalidField, "'memory_soft_bytes' exceeds 'memory_bytes'"};
+  }
+  return std::nullopt;
+}
+
+MaybeError validate(const HttpSpec& h) {
+  auto invalid = [](std::string m) { return DecodeError{ErrorCode::kInvalidField, std::move(m)}; };
+  static constexpr std::string_view kMethods[] = {"GET",   "HEAD",   "POST",   "PUT",
+                                                  "PATCH", "DELETE", "OPTIONS"};
+  if (std::find(std::begin(kMethods), std::end(kMethods), h.method) == std::end(kMethods)) {
+    return invalid("'method' must be GET, HEAD, POST, PUT, PATCH, DELETE or OPTIONS");
+  }
+  const bool http = h.url.rfind("http://", 0) == 0 || h.url.rfind("https://", 0) == 0;
+  if (!http) return invalid("'url' must be an http:// or https:// URL");
+  for (char c : h.url) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
+      return invalid("'url' may not contain spaces or control characters");
+    }
+  }
+  for (const auto& [name, value] : h.headers) {
+    if (name.empty()) return invalid("'headers' names may not be empty");
+    for (char c : name) {
+      const bool token = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                         (c >= '0' && c <= '9') ||
+                         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+      if (!token) return invalid("'headers' name '" + name + "' is not an HTTP token");
+    }
+    for (char c : value) {
+      if (c == '\r' || c == '\n' || c == '\0') {
+        return invalid("'headers' values may not contain CR, LF or NUL");
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+bool valid_module_name(std::string_view name) {
+  if (name.empty() || name.size() > proto::kMaxNameBytes) return false;
+  auto lower_or_digit = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!lower_or_digit(name.front())) return false;
+  return std::all_of(name.begin(), name.end(),
+                     [&](char c) { return lower_or_digit(c) || c == '_' || c == '-'; });
 }
 
 std::string encode_spec(const TaskSpec& spec) {
@@ -369,6 +558,10 @@ std::string encode(const WorkersReply& m) {
     w.u64("busy", v.busy).u64("credit", v.credit).str_list("labels", v.labels);
     w.u64("tasks_done", v.tasks_done).u64("connected_ms", v.connected_ms);
     w.u64("idle_ms", v.idle_ms).boolean("draining", v.draining);
+    if (v.max_slots != 0) w.u64("min_slots", v.min_slots).u64("max_slots", v.max_slots);
+    if (!v.layers.empty()) w.str_list("layers", v.layers);
+    if (!v.task_types.empty()) w.str_list("task_types", v.task_types);
+    if (!v.modules.empty()) w.str_list("modules", v.modules);
     items.push_back(w.finish());
   }
   MapWriter w;
@@ -395,6 +588,9 @@ MaybeError decode(const msgpack::object& root, WorkersReply& out) {
       w.u64("connected_ms", v.connected_ms);
       w.u64("idle_ms", v.idle_ms);
       w.boolean("draining", v.draining);
+      w.u32("min_slots", v.min_slots);
+      w.u32("max_slots", v.max_slots);
+      read_worker_lists(w, v.layers, v.task_types, v.modules);
       if (!w.ok()) r.fail(w.take_error().code, "workers: " + w.take_error().message);
       out.workers.push_back(std::move(v));
     }
@@ -565,6 +761,7 @@ MaybeError decode(const msgpack::object& root, CancelAttempt& out) {
 std::string encode(const PongReply& m) {
   MapWriter w;
   w.u64("req", m.req).str("version", m.version).u64("uptime_ms", m.uptime_ms);
+  if (!m.events.empty()) w.str("events", m.events);
   return w.finish();
 }
 
@@ -573,6 +770,7 @@ MaybeError decode(const msgpack::object& root, PongReply& out) {
   r.u64("req", out.req);
   r.bytes("version", out.version, Need::kOptional, proto::kMaxNameBytes);
   r.u64("uptime_ms", out.uptime_ms);
+  r.bytes("events", out.events, Need::kOptional, proto::kMaxPathBytes);
   return result_of(r);
 }
 
@@ -610,6 +808,10 @@ std::string encode(const Ready& m) {
   w.str("worker_id", m.worker_id).str("hostname", m.hostname).u64("pid", m.pid);
   w.u64("slots", m.slots).u64("credit", m.credit).str_list("labels", m.labels);
   w.str("version", m.version).map_list("running", running);
+  if (m.max_slots != 0) w.u64("min_slots", m.min_slots).u64("max_slots", m.max_slots);
+  if (!m.layers.empty()) w.str_list("layers", m.layers);
+  if (!m.task_types.empty()) w.str_list("task_types", m.task_types);
+  if (!m.modules.empty()) w.str_list("modules", m.modules);
   return w.finish();
 }
 
@@ -632,6 +834,13 @@ MaybeError decode(const msgpack::object& root, Ready& out) {
       if (!l.ok()) r.fail(l.take_error().code, "running: " + l.take_error().message);
       out.running.push_back(ref);
     }
+  }
+  r.u32("min_slots", out.min_slots, Need::kOptional, proto::kMaxSlots);
+  r.u32("max_slots", out.max_slots, Need::kOptional, proto::kMaxSlots);
+  read_worker_lists(r, out.layers, out.task_types, out.modules);
+  if (r.ok() && out.max_slots != 0 &&
+      (out.min_slots > out.max_slots || out.slots > out.max_slots)) {
+    r.fail(ErrorCode::kInvalidField, "'slots' must lie within 'min_slots'..'max_slots'");
   }
   if (r.ok() && !valid_name(out.worker_id)) {
     r.fail(ErrorCode::kInvalidField, "'worker_id' must be 1-64 characters of [A-Za-z0-9._:@-]");
@@ -753,12 +962,36 @@ MaybeError decode(const msgpack::object& root, Reject& out) {
 std::string encode(const Heartbeat& m) {
   MapWriter w;
   w.u64("running", m.running);
+  if (m.slots != 0) w.u64("slots", m.slots);
+  if (!m.tasks.empty()) {
+    std::vector<std::string> tasks;
+    tasks.reserve(m.tasks.size());
+    for (const auto& t : m.tasks) {
+      MapWriter tw;
+      tw.u64("task_id", t.task_id).u64("attempt", t.attempt);
+      write_live(tw, t.status);
+      tasks.push_back(tw.finish());
+    }
+    w.map_list("tasks", tasks);
+  }
   return w.finish();
 }
 
 MaybeError decode(const msgpack::object& root, Heartbeat& out) {
   FieldReader r(root);
   r.u32("running", out.running, Need::kOptional, proto::kMaxSlots);
+  r.u32("slots", out.slots, Need::kOptional, proto::kMaxSlots);
+  if (const auto* list = r.map_list("tasks", Need::kOptional, proto::kMaxSlots)) {
+    for (std::uint32_t i = 0; i < list->via.array.size && r.ok(); ++i) {
+      FieldReader t(list->via.array.ptr[i]);
+      TaskActivity activity;
+      t.u64("task_id", activity.task_id, Need::kRequired);
+      t.u32("attempt", activity.attempt, Need::kRequired);
+      read_live(t, activity.status);
+      if (!t.ok()) r.fail(t.take_error().code, "tasks: " + t.take_error().message);
+      out.tasks.push_back(std::move(activity));
+    }
+  }
   return result_of(r);
 }
 
@@ -771,6 +1004,97 @@ std::string encode(const Disconnect& m) {
 MaybeError decode(const msgpack::object& root, Disconnect& out) {
   FieldReader r(root);
   r.bytes("reason", out.reason, Need::kOptional, proto::kMaxErrorMessageBytes);
+  return result_of(r);
+}
+
+std::string encode(const LogsReply& m) {
+  MapWriter w;
+  w.u64("req", m.req).u64("id", m.id).str("state", state_name(m.state));
+  w.bin("stdout", m.stdout_data).bin("stderr", m.stderr_data);
+  w.u64("stdout_offset", m.stdout_offset).u64("stderr_offset", m.stderr_offset);
+  return w.finish();
+}
+
+MaybeError decode(const msgpack::object& root, LogsReply& out) {
+  FieldReader r(root);
+  r.u64("req", out.req);
+  r.u64("id", out.id, Need::kRequired);
+  std::string state;
+  r.bytes("state", state, Need::kRequired, 32);
+  r.bytes("stdout", out.stdout_data, Need::kOptional, proto::kMaxMessageBytes);
+  r.bytes("stderr", out.stderr_data, Need::kOptional, proto::kMaxMessageBytes);
+  r.u64("stdout_offset", out.stdout_offset);
+  r.u64("stderr_offset", out.stderr_offset);
+  if (r.ok()) {
+    if (auto s = state_from_name(state)) {
+      out.state = *s;
+    } else {
+      r.fail(ErrorCode::kInvalidField, "unknown task state '" + state + "'");
+    }
+  }
+  return result_of(r);
+}
+
+std::string encode(const Event& m) {
+  MapWriter w;
+  w.str("kind", m.kind).i64("at_ms", m.at_ms);
+  if (m.task_id != 0) w.u64("task_id", m.task_id).u64("attempt", m.attempt);
+  if (!m.project.empty()) w.str("project", m.project);
+  if (!m.worker.empty()) w.str("worker", m.worker);
+  if (m.percent) w.u64("percent", static_cast<std::uint64_t>(*m.percent));
+  if (!m.message.empty()) w.str("message", m.message);
+  if (m.rss_kb != 0) w.u64("rss_kb", m.rss_kb);
+  if (m.cpu_ms != 0) w.u64("cpu_ms", m.cpu_ms);
+  if (m.idle_ms != 0) w.u64("idle_ms", m.idle_ms);
+  if (!m.reason.empty()) w.str("reason", m.reason);
+  if (!m.state.empty()) w.str("state", m.state);
+  if (m.from != 0 || m.to != 0) w.u64("from", m.from).u64("to", m.to);
+  return w.finish();
+}
+
+MaybeError decode(const msgpack::object& root, Event& out) {
+  FieldReader r(root);
+  r.bytes("kind", out.kind, Need::kRequired, proto::kMaxEventKindBytes);
+  r.i64("at_ms", out.at_ms);
+  r.u64("task_id", out.task_id);
+  r.u32("attempt", out.attempt);
+  r.bytes("project", out.project, Need::kOptional, proto::kMaxNameBytes);
+  r.bytes("worker", out.worker, Need::kOptional, proto::kMaxIdentityBytes);
+  r.opt_int("percent", out.percent);
+  if (out.percent && (*out.percent < 0 || *out.percent > 100)) {
+    r.fail(ErrorCode::kInvalidField, "'percent' must be 0-100");
+  }
+  r.bytes("message", out.message, Need::kOptional, proto::kMaxErrorMessageBytes);
+  r.u64("rss_kb", out.rss_kb);
+  r.u64("cpu_ms", out.cpu_ms);
+  r.u64("idle_ms", out.idle_ms);
+  r.bytes("reason", out.reason, Need::kOptional, proto::kMaxErrorMessageBytes);
+  r.bytes("state", out.state, Need::kOptional, 32);
+  r.u32("from", out.from, Need::kOptional, proto::kMaxSlots);
+  r.u32("to", out.to, Need::kOptional, proto::kMaxSlots);
+  if (r.ok() && !valid_name(out.kind)) {
+    r.fail(ErrorCode::kInvalidField, "'kind' must be 1-32 characters of [A-Za-z0-9._:@-]");
+  }
+  return result_of(r);
+}
+
+std::string encode(const OutputChunk& m) {
+  MapWriter w;
+  w.u64("task_id", m.task_id).u64("attempt", m.attempt).str("stream", m.stream);
+  w.u64("offset", m.offset).bin("data", m.data);
+  return w.finish();
+}
+
+MaybeError decode(const msgpack::object& root, OutputChunk& out) {
+  FieldReader r(root);
+  r.u64("task_id", out.task_id, Need::kRequired);
+  r.u32("attempt", out.attempt, Need::kRequired);
+  r.bytes("stream", out.stream, Need::kRequired, 8);
+  r.u64("offset", out.offset);
+  r.bytes("data", out.data, Need::kRequired, proto::kMaxOutputChunkBytes);
+  if (r.ok() && out.stream != "stdout" && out.stream != "stderr") {
+    r.fail(ErrorCode::kInvalidField, "'stream' must be stdout or stderr");
+  }
   return result_of(r);
 }
 

@@ -54,9 +54,44 @@ struct RetryPolicy {
   bool operator==(const RetryPolicy&) const = default;
 };
 
+// Limits a task asks for. The worker applies the tighter of each and its own
+// policy (per project, then worker-wide): a task can ask for less, never more.
+// 0 / empty: the worker's.
+struct SandboxRequest {
+  std::uint64_t cpu_seconds = 0;          // CPU time of the task (RLIMIT_CPU)
+  std::uint64_t memory_bytes = 0;         // hard mark: cgroup memory.max, and killed above it
+  std::uint64_t memory_soft_bytes = 0;    // a resource_warning event above it
+  std::uint64_t address_space_bytes = 0;  // RLIMIT_AS
+  std::uint64_t open_files = 0;           // RLIMIT_NOFILE
+  std::uint64_t processes = 0;            // pids.max of the task's cgroup
+  std::uint64_t file_size_bytes = 0;      // RLIMIT_FSIZE
+  std::string network;                    // "none" (loopback only) or "host"
+  std::uint64_t stall_ms = 0;             // no output or progress this long: "stalled"
+  bool kill_on_stall = false;             // ... and killed, not just reported
+  bool operator==(const SandboxRequest&) const = default;
+};
+
+// An "http" task's request; see PROTOCOL.md §3.
+struct HttpSpec {
+  std::string method = "GET";
+  std::string url;
+  codec::StringPairs headers;
+  std::string body;
+  std::uint64_t max_response_bytes = 0;  // body bytes kept; 0: the default (1 MiB)
+  std::uint32_t max_redirects = proto::kDefaultHttpRedirects;  // 0: none followed
+  // Host rules that narrow the worker's own: a task may deny more hosts and
+  // limit itself to an allow list, never reach what the worker denies.
+  std::vector<std::string> allow;
+  std::vector<std::string> deny;
+  bool operator==(const HttpSpec&) const = default;
+};
+
 // What to run. Sent by producers in SUBMIT and by the broker in TASK.
 struct TaskSpec {
-  std::string type = "shell";  // "shell", or "noop" (completes at once, no child: diagnostics)
+  // "shell" (argv in a sandboxed child), "module" (a plugin in a runner
+  // child), "http" (a request from a sandboxed child), or "noop" (completes
+  // at once, no child: diagnostics).
+  std::string type = "shell";
   std::string project = std::string(proto::kDefaultProject);
   std::uint32_t priority = proto::kDefaultPriority;
   std::vector<std::string> argv;
@@ -69,6 +104,10 @@ struct TaskSpec {
   RetryPolicy retry;               // per-task overrides of the project's policy
   std::int64_t not_before_ms = 0;  // Unix ms; 0: as soon as possible
   std::string idempotency_key;     // repeats within the broker's window return the first id
+  std::string module;              // "module": the plugin's name
+  std::string args;                // "module": one msgpack object (raw bytes); empty: nil
+  HttpSpec http;                   // "http"
+  SandboxRequest sandbox;
 };
 
 // How one attempt ended, as the worker observed it.
@@ -87,8 +126,27 @@ struct Outcome {
   std::uint64_t user_cpu_ms = 0;
   std::uint64_t sys_cpu_ms = 0;
   std::uint64_t max_rss_kb = 0;
+  std::string result;             // module result / HTTP response: one msgpack object (raw)
+  std::string killed_by;          // the worker killed it: "memory", "stall", "cpu", "oom"
+  std::string sandbox;            // the layers applied, e.g. "rlimits,seccomp,netns,uid"
+  std::uint64_t peak_rss_kb = 0;  // the whole process group's, as sampled
+  std::optional<int> progress;    // the last progress marker's percent
 
-  bool succeeded() const { return error.empty() && !timed_out && !cancelled && exit_code == 0; }
+  bool succeeded() const {
+    return error.empty() && !timed_out && !cancelled && killed_by.empty() && exit_code == 0;
+  }
+};
+
+// A running attempt as its worker last reported it (HEARTBEAT).
+struct LiveStatus {
+  std::optional<int> progress;  // percent of the last marker
+  std::string message;          // its message
+  std::uint64_t rss_kb = 0;     // the process group's, now
+  std::uint64_t cpu_ms = 0;     // user + system, whole group
+  std::uint64_t output_bytes = 0;
+  std::uint64_t idle_ms = 0;  // since the last output or progress
+  bool suspended = false;
+  bool stalled = false;
 };
 
 // ---- client <-> broker -----------------------------------------------------
@@ -125,6 +183,7 @@ struct TaskView {
   std::int64_t finished_at_ms = 0;  // 0: not finished
   std::int64_t not_before_ms = 0;   // scheduled tasks: when they become queued
   std::optional<Outcome> outcome;   // RESULT_REPLY: the last attempt's, once there is one
+  std::optional<LiveStatus> live;   // running: the worker's last report
 };
 
 // Body of STATUS_REPLY and RESULT_REPLY.
@@ -157,6 +216,11 @@ struct WorkerView {
   std::uint64_t connected_ms = 0;  // time since READY
   std::uint64_t idle_ms = 0;       // time since its last message
   bool draining = false;
+  std::uint32_t min_slots = 0;  // adaptive slots: `slots` moves between these
+  std::uint32_t max_slots = 0;
+  std::vector<std::string> layers;      // sandbox layers this worker's host applies
+  std::vector<std::string> task_types;  // e.g. shell, module, http, noop
+  std::vector<std::string> modules;     // modules it can load
 };
 
 struct WorkersReply {
@@ -214,6 +278,21 @@ struct PongReply {
   std::uint64_t req = 0;
   std::string version;
   std::uint64_t uptime_ms = 0;
+  std::string events;  // the PUB endpoint as bound; "*" hosts mean "this broker's host"
+};
+
+// LOGS_REPLY: what the broker holds of a task's output. Running tasks: the
+// last bytes streamed so far; finished ones: the outcome's tails. `*_offset`
+// is the position of the first byte held in the whole stream, so a follower
+// can join the live OUTPUT events without a gap or a repeat.
+struct LogsReply {
+  std::uint64_t req = 0;
+  std::uint64_t id = 0;
+  TaskState state = TaskState::kQueued;
+  std::string stdout_data;
+  std::string stderr_data;
+  std::uint64_t stdout_offset = 0;
+  std::uint64_t stderr_offset = 0;
 };
 
 struct ErrorReply {
@@ -238,6 +317,11 @@ struct Ready {
   std::vector<std::string> labels;
   std::string version;
   std::vector<LeaseRef> running;  // attempts still running from before a reconnect
+  std::uint32_t min_slots = 0;    // adaptive slots; 0: fixed at `slots`
+  std::uint32_t max_slots = 0;
+  std::vector<std::string> layers;
+  std::vector<std::string> task_types;
+  std::vector<std::string> modules;
 };
 
 struct Welcome {
@@ -290,8 +374,49 @@ struct CancelAttempt {
   std::string reason;
 };
 
+struct TaskActivity {
+  std::uint64_t task_id = 0;
+  std::uint32_t attempt = 0;
+  LiveStatus status;
+};
+
 struct Heartbeat {
-  std::uint32_t running = 0;  // worker -> broker: attempts running now
+  std::uint32_t running = 0;        // worker -> broker: attempts running now
+  std::uint32_t slots = 0;          // worker -> broker: its slot count now (adaptive); 0: unchanged
+  std::vector<TaskActivity> tasks;  // worker -> broker: one per running attempt
+};
+
+// Something that happened, worker -> broker (EVENT) and broker -> subscribers
+// (PUB, topic "task.<id>.<kind>" or "worker.<id>.<kind>"). Kinds: started,
+// progress, stalled, active, resource_warning, killed, suspended, resumed,
+// finished (tasks); slots_up, slots_down, slots_refused (workers).
+struct Event {
+  std::string kind;
+  std::int64_t at_ms = 0;  // Unix ms
+  std::uint64_t task_id = 0;
+  std::uint32_t attempt = 0;
+  std::string project;  // set by the broker
+  std::string worker;   // set by the broker
+  std::optional<int> percent;
+  std::string message;  // progress message, or what happened in words
+  std::uint64_t rss_kb = 0;
+  std::uint64_t cpu_ms = 0;
+  std::uint64_t idle_ms = 0;
+  std::string reason;      // killed: memory, stall, timeout, cancel, ...
+  std::string state;       // finished: the task's state
+  std::uint32_t from = 0;  // slots_*: the slot count before and after
+  std::uint32_t to = 0;
+};
+
+// A chunk of a running task's output, worker -> broker (OUTPUT) and broker ->
+// subscribers (PUB, topic "log.<id>.<stream>"). `offset` counts the stream's
+// bytes before this chunk; a jump means bytes were skipped (rate cap).
+struct OutputChunk {
+  std::uint64_t task_id = 0;
+  std::uint32_t attempt = 0;
+  std::string stream;  // "stdout" or "stderr"
+  std::uint64_t offset = 0;
+  std::string data;
 };
 
 struct Disconnect {
@@ -326,6 +451,9 @@ std::string encode(const Failed& m);
 std::string encode(const Reject& m);
 std::string encode(const Heartbeat& m);
 std::string encode(const Disconnect& m);
+std::string encode(const LogsReply& m);
+std::string encode(const Event& m);
+std::string encode(const OutputChunk& m);
 // DRAIN has an empty map for a body.
 std::string encode_empty();
 
@@ -356,6 +484,9 @@ MaybeError decode(const msgpack::object& root, Failed& out);
 MaybeError decode(const msgpack::object& root, Reject& out);
 MaybeError decode(const msgpack::object& root, Heartbeat& out);
 MaybeError decode(const msgpack::object& root, Disconnect& out);
+MaybeError decode(const msgpack::object& root, LogsReply& out);
+MaybeError decode(const msgpack::object& root, Event& out);
+MaybeError decode(const msgpack::object& root, OutputChunk& out);
 
 // Decodes a whole body in one step (parse_body + decode).
 template <typename T>
@@ -373,6 +504,10 @@ std::uint64_t peek_req(const msgpack::object& root);
 // Validates a task spec's values (type, project name, priority, argv, ...).
 MaybeError validate(const TaskSpec& spec);
 MaybeError validate(const RetryPolicy& policy);
+MaybeError validate(const SandboxRequest& sandbox);
+MaybeError validate(const HttpSpec& http);
+// Module names: [a-z0-9][a-z0-9_-]{0,63}, so a name can never be a path.
+bool valid_module_name(std::string_view name);
 
 // The spec alone as a msgpack map (the broker's journal stores it this way).
 std::string encode_spec(const TaskSpec& spec);

@@ -18,6 +18,8 @@ inline constexpr int kProtocolVersion = 1;
 
 inline constexpr std::string_view kDefaultClientEndpoint = "tcp://127.0.0.1:5555";
 inline constexpr std::string_view kDefaultWorkerEndpoint = "tcp://127.0.0.1:5556";
+// The broker's PUB socket: task and worker events, live task output.
+inline constexpr std::string_view kDefaultEventsEndpoint = "tcp://127.0.0.1:5557";
 
 // Client -> broker.
 namespace cmd {
@@ -34,6 +36,9 @@ inline constexpr std::string_view kDlqList = "DLQ_LIST";
 inline constexpr std::string_view kDlqRetry = "DLQ_RETRY";
 inline constexpr std::string_view kDlqPurge = "DLQ_PURGE";
 inline constexpr std::string_view kSetPolicy = "SET_POLICY";
+inline constexpr std::string_view kSuspend = "SUSPEND";  // also broker -> worker
+inline constexpr std::string_view kResume = "RESUME";    // also broker -> worker
+inline constexpr std::string_view kLogs = "LOGS";
 // Broker -> client.
 inline constexpr std::string_view kSubmitted = "SUBMITTED";
 inline constexpr std::string_view kStatusReply = "STATUS_REPLY";
@@ -44,6 +49,7 @@ inline constexpr std::string_view kProjectsReply = "PROJECTS_REPLY";
 inline constexpr std::string_view kOk = "OK";
 inline constexpr std::string_view kPong = "PONG";
 inline constexpr std::string_view kDlqReply = "DLQ_REPLY";
+inline constexpr std::string_view kLogsReply = "LOGS_REPLY";
 inline constexpr std::string_view kError = "ERROR";  // also broker -> worker
 // Worker -> broker.
 inline constexpr std::string_view kReady = "READY";
@@ -55,6 +61,8 @@ inline constexpr std::string_view kReject = "REJECT";
 inline constexpr std::string_view kDrain = "DRAIN";
 inline constexpr std::string_view kDisconnect = "DISCONNECT";  // also broker -> worker
 inline constexpr std::string_view kHeartbeat = "HEARTBEAT";    // both ways
+inline constexpr std::string_view kEvent = "EVENT";
+inline constexpr std::string_view kOutput = "OUTPUT";
 // Broker -> worker.
 inline constexpr std::string_view kWelcome = "WELCOME";
 inline constexpr std::string_view kTask = "TASK";
@@ -92,6 +100,22 @@ inline constexpr std::size_t kMaxIdempotencyKeyBytes = 128;
 inline constexpr std::uint32_t kMaxAttempts = 1000;
 inline constexpr std::uint64_t kMaxBackoffMs = 24ULL * 3600 * 1000;
 inline constexpr std::uint64_t kMaxDlqList = 10'000;
+// Module and HTTP tasks.
+inline constexpr std::size_t kMaxModuleArgsBytes = 1024 * 1024;  // one msgpack object
+inline constexpr std::size_t kMaxResultBytes = 4 * 1024 * 1024;  // Outcome.result
+inline constexpr std::size_t kMaxUrlBytes = 8192;
+inline constexpr std::size_t kMaxHttpHeaders = 100;
+inline constexpr std::size_t kMaxHttpHeaderBytes = 64 * 1024;
+inline constexpr std::size_t kMaxHttpBodyBytes = 1024 * 1024;
+inline constexpr std::uint64_t kDefaultHttpResponseCap = 1024 * 1024;
+inline constexpr std::uint64_t kMaxHttpResponseCap = 4 * 1024 * 1024;
+inline constexpr std::uint32_t kDefaultHttpRedirects = 5;
+inline constexpr std::uint32_t kMaxHttpRedirects = 20;
+inline constexpr std::size_t kMaxHostRules = 256;
+// Live monitoring.
+inline constexpr std::size_t kMaxOutputChunkBytes = 64 * 1024;
+inline constexpr std::size_t kMaxProgressMessageBytes = 256;
+inline constexpr std::size_t kMaxEventKindBytes = 32;
 
 // msgpack decoder limits applied to every body from the network. Without
 // them a 17-byte input can ask msgpack-c for ~128 GiB: the decoder allocates
@@ -109,7 +133,7 @@ inline constexpr std::size_t kUnpackMaxMap = kMaxListItems;
 inline constexpr std::size_t kUnpackMaxStr = kMaxMessageBytes;
 inline constexpr std::size_t kUnpackMaxBin = kMaxMessageBytes;
 inline constexpr std::size_t kUnpackMaxExt = 0;
-inline constexpr std::size_t kUnpackMaxDepth = 8;
+inline constexpr std::size_t kUnpackMaxDepth = 16;
 
 // Task priorities: 0 (lowest) .. 10 (highest); FIFO within one priority.
 inline constexpr int kMinPriority = 0;

@@ -55,6 +55,7 @@ struct ExecHooks : bp::extend::handler {
   char** argv = nullptr;
   char** envp = nullptr;
   const char* cwd = nullptr;
+  const SandboxPlan* sandbox = nullptr;
   int stdin_fd = -1;
   int stdout_fd = -1;
   int stderr_fd = -1;
@@ -92,6 +93,13 @@ struct ExecHooks : bp::extend::handler {
     if (::dup2(stderr_fd, STDERR_FILENO) < 0) fail("dup2 stderr");
     if (cwd != nullptr && ::chdir(cwd) != 0) fail("chdir");
     close_inherited();
+    if (sandbox != nullptr) {
+      const SandboxFailure failure = apply_in_child(*sandbox);
+      if (!failure.ok()) {
+        errno = failure.error;
+        fail(step_name(failure.step));
+      }
+    }
   }
 
   // The worker's own fds are close-on-exec, but it may have inherited others
@@ -144,6 +152,7 @@ std::optional<ChildProcess> ChildProcess::spawn(const SpawnRequest& request, std
   hooks.argv = argv.data();
   hooks.envp = request.envp;
   hooks.cwd = request.cwd;
+  hooks.sandbox = request.sandbox;
   hooks.stdin_fd = request.stdin_fd;
   hooks.stdout_fd = request.stdout_fd;
   hooks.stderr_fd = request.stderr_fd;
@@ -254,6 +263,20 @@ void ChildProcess::signal_group(int signal) const {
 std::string resolve_program(const std::string& name) {
   if (name.find('/') != std::string::npos) return name;
   return bp::search_path(name).string();
+}
+
+std::string resolve_program(const std::string& name, const std::string& path) {
+  if (name.find('/') != std::string::npos) return name;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const std::size_t end = std::min(path.find(':', start), path.size());
+    if (end > start) {
+      std::string candidate = path.substr(start, end - start) + "/" + name;
+      if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    }
+    start = end + 1;
+  }
+  return {};
 }
 
 }  // namespace zfleet::worker

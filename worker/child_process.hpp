@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "worker/sandbox.hpp"
 #include "worker/unique_fd.hpp"
 
 namespace zfleet::worker {
@@ -28,6 +29,10 @@ struct SpawnRequest {
   int stdin_fd = -1;
   int stdout_fd = -1;
   int stderr_fd = -1;
+  // Applied in the child after its session, stdio and cwd are set up and
+  // before the exec; nullptr: no confinement beyond the session. Must stay
+  // valid until spawn() returns.
+  const SandboxPlan* sandbox = nullptr;
 };
 
 struct ExitStatus {
@@ -79,5 +84,8 @@ class ChildProcess {
 // Resolves argv[0] as execvp would: a name with a slash is used as is, any
 // other is looked up in the worker's PATH. Empty when not found.
 std::string resolve_program(const std::string& name);
+// The same against `path` (a PATH value): sandboxed tasks resolve with their
+// own PATH, not the worker's.
+std::string resolve_program(const std::string& name, const std::string& path);
 
 }  // namespace zfleet::worker

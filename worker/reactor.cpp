@@ -40,23 +40,58 @@ RunnerOptions runner_options(const WorkerConfig& config) {
   RunnerOptions o;
   o.default_timeout = Millis(config.default_timeout_ms);
   o.grace = Millis(config.grace_ms);
+  o.http_fetch = config.http_fetch;
   return o;
+}
+
+ModulePoolOptions module_options(const WorkerConfig& config) {
+  ModulePoolOptions o;
+  o.modules_dir = config.modules_dir;
+  o.runner_path = config.module_runner;
+  // Without modules the pool never starts a runner; its own temporary
+  // directory then goes with it.
+  if (!config.modules_dir.empty()) o.work_dir = config.work_dir + "/modules";
+  o.max_tasks_per_runner = config.module_max_tasks;
+  o.max_runner_rss_kb = config.module_max_rss_mb * 1024;
+  o.max_idle_runners = std::max<std::size_t>(2, config.slots);
+  return o;
+}
+
+std::optional<SlotGovernor> slot_governor(const WorkerConfig& config, TimePoint now) {
+  if (config.max_slots == 0) return std::nullopt;
+  SlotPolicy p;
+  p.min_slots = config.min_slots;
+  p.max_slots = config.max_slots;
+  p.min_mem_available_kb = config.min_mem_available_mb * 1024;
+  p.max_load_per_core = config.max_load_per_core;
+  SlotGovernor governor(p, now);
+  return governor;
 }
 
 }  // namespace
 
-Reactor::Reactor(const WorkerConfig& config, const Clock& clock, SignalSource& signals)
+Reactor::Reactor(const WorkerConfig& config, const Clock& clock, SignalSource& signals,
+                 const HostCapabilities& host, WorkerPolicy policy, std::optional<UidPool> uids)
     : config_(config),
       clock_(clock),
       signals_(signals),
+      host_(host),
+      sandbox_(host),
+      policy_(std::move(policy)),
+      uids_(std::move(uids)),
       area_(config.work_dir, std::min<std::size_t>(2 * std::size_t{config.slots}, 1024)),
       state_file_(config.state_file),
-      runner_(clock, runner_options(config), area_, env_),
+      runner_(clock, runner_options(config), area_, env_, config.sandbox ? &sandbox_ : nullptr,
+              uids_ ? &*uids_ : nullptr),
+      modules_(clock, module_options(config), config.sandbox ? &sandbox_ : nullptr),
+      governor_(slot_governor(config, clock.now())),
+      slots_(governor_ ? governor_->slots() : config.slots),
       outbox_(kOutboxItems, kOutboxBytes),
       link_(clock.now(), link_options(config)),
       context_(1),
       hostname_(host_name()) {
-  items_.reserve(8 + 4 * static_cast<std::size_t>(config_.slots));
+  items_.reserve(8 + 4 * static_cast<std::size_t>(std::max(config_.slots, config_.max_slots)));
+  module_names_ = list_modules(config_.modules_dir);
 }
 
 Reactor::~Reactor() {
@@ -64,14 +99,30 @@ Reactor::~Reactor() {
 }
 
 int Reactor::run() {
-  spdlog::info("worker {} starting: broker {}, {} slots, work dir {}, exit watch by {}", config_.id,
-               config_.broker, config_.slots, area_.root(),
-               ChildProcess::pidfd_supported() ? "pidfd" : "SIGCHLD");
+  spdlog::info("worker {} starting: broker {}, {} slots{}, work dir {}, exit watch by {}",
+               config_.id, config_.broker, slots_,
+               governor_ ? fmt::format(" (adaptive {}-{})", config_.min_slots, config_.max_slots)
+                         : std::string(),
+               area_.root(), ChildProcess::pidfd_supported() ? "pidfd" : "SIGCHLD");
+  if (config_.sandbox) {
+    spdlog::info("sandbox layers on this host: {}", host_.describe());
+    spdlog::info(
+        "sandbox policy: {}{}", describe(policy_.base().sandbox),
+        uids_ ? fmt::format(", task uids {}-{}", uids_->base(), uids_->base() + uids_->size() - 1)
+              : std::string());
+  } else {
+    spdlog::warn("sandbox off: tasks run unconfined as this worker's user");
+  }
+  spdlog::info("task types: {}; modules: {}", fmt::join(task_types(), ","),
+               module_names_.empty() ? std::string("none")
+                                     : fmt::format("{}", fmt::join(module_names_, ",")));
   end_previous_life();
   for (;;) {
     const TimePoint now = clock_.now();
     run_timers(now);
     collect_finished();
+    collect_module_results();
+    flush_events(now);
     flush_results();
     if (shutdown_complete(now)) break;
     // The one place the state file is written: after everything this turn
@@ -103,12 +154,13 @@ void Reactor::run_timers(TimePoint now) {
   }
   apply(step);
   runner_.on_timer(now);
+  modules_.on_timer(now);
+  update_slots(now);
   if (draining_ && !stopping_ && now >= drain_deadline_) {
-    if (runner_.running() > 0) {
-      spdlog::warn("drain timeout: stopping {} running tasks", runner_.running());
-    }
+    if (busy() > 0) spdlog::warn("drain timeout: stopping {} running tasks", busy());
     stopping_ = true;
     runner_.stop_all(false);
+    modules_.stop_all();
   }
 }
 
@@ -120,9 +172,16 @@ void Reactor::apply(const LinkStep& step) {
   }
   if (step.send_ready) send_ready();
   if (step.send_heartbeat) {
-    send(proto::cmd::kHeartbeat,
-         msg::encode(msg::Heartbeat{static_cast<std::uint32_t>(runner_.running())}));
+    send(proto::cmd::kHeartbeat, msg::encode(heartbeat()));
   }
+}
+
+msg::Heartbeat Reactor::heartbeat() const {
+  msg::Heartbeat beat;
+  beat.running = static_cast<std::uint32_t>(busy());
+  if (governor_) beat.slots = slots_;
+  runner_.activity(clock_.now(), beat.tasks);
+  return beat;
 }
 
 void Reactor::open_socket() {
@@ -152,8 +211,24 @@ bool Reactor::send(std::string_view command, std::string_view body) {
 
 std::uint32_t Reactor::free_credit() const {
   if (draining_) return 0;
-  const std::size_t used = runner_.running() + outbox_.slots_held();
-  return used >= config_.slots ? 0 : config_.slots - static_cast<std::uint32_t>(used);
+  const std::size_t used = busy() + outbox_.slots_held();
+  return used >= slots_ ? 0 : slots_ - static_cast<std::uint32_t>(used);
+}
+
+// A result returns its slot's credit unless the slots shrank meanwhile and
+// the broker already holds enough credit for what is left.
+std::uint32_t Reactor::result_credit() const {
+  if (draining_) return 0;
+  return busy() + outbox_.slots_held() + credit_out_ < slots_ + 1 ? 1 : 0;
+}
+
+// After the slots grew: tells the broker it may send more.
+void Reactor::grant_credit() {
+  if (draining_ || !link_.connected()) return;
+  const std::size_t used = busy() + outbox_.slots_held() + credit_out_;
+  if (used >= slots_) return;
+  const auto more = static_cast<std::uint32_t>(slots_ - used);
+  if (send(proto::cmd::kCredit, msg::encode(msg::Credit{more}))) credit_out_ += more;
 }
 
 void Reactor::send_ready() {
@@ -161,11 +236,24 @@ void Reactor::send_ready() {
   ready.worker_id = config_.id;
   ready.hostname = hostname_;
   ready.pid = static_cast<std::uint64_t>(::getpid());
-  ready.slots = config_.slots;
+  ready.slots = slots_;
   ready.credit = free_credit();
+  credit_out_ = ready.credit;
+  if (governor_) {
+    ready.min_slots = config_.min_slots;
+    ready.max_slots = config_.max_slots;
+  }
+  if (config_.sandbox) ready.layers = host_.layer_names();
+  ready.task_types = task_types();
+  ready.modules = module_names_;
   ready.labels = config_.labels;
   ready.version = ZFLEET_VERSION;
   ready.running = runner_.leases();
+  module_children_.clear();
+  modules_.children(module_children_);
+  for (const auto& c : module_children_) {
+    if (c.task_id != 0) ready.running.push_back({c.task_id, c.attempt});
+  }
   outbox_.append_leases(ready.running);
   send(proto::cmd::kReady, msg::encode(ready));
   spdlog::debug("READY sent: credit {}, {} held", ready.credit, ready.running.size());
@@ -204,6 +292,7 @@ void Reactor::flush_results() {
       flush_blocked_ = true;
       return;
     }
+    credit_out_ += credit;
     outbox_.pop_front();
   }
 }
@@ -223,9 +312,14 @@ void Reactor::poll_once(TimePoint now) {
   items_.push_back(signal_item);
   const std::size_t first_task_item = items_.size();
   runner_.append_poll_items(items_);
+  const std::size_t first_module_item = items_.size();
+  modules_.append_poll_items(items_);
 
   TimePoint deadline = link_.next_deadline();
   if (auto d = runner_.next_deadline()) deadline = std::min(deadline, *d);
+  if (auto d = modules_.next_deadline()) deadline = std::min(deadline, *d);
+  if (runner_.running() > 0) deadline = std::min(deadline, next_output_flush_);
+  if (governor_) deadline = std::min(deadline, next_slot_check_);
   if (draining_ && !stopping_) deadline = std::min(deadline, drain_deadline_);
   if (give_up_at_) deadline = std::min(deadline, *give_up_at_);
   const Millis timeout{millis_until(now, deadline)};
@@ -238,7 +332,8 @@ void Reactor::poll_once(TimePoint now) {
       item.revents = 0;
   }
   const TimePoint after = clock_.now();
-  runner_.on_poll(items_.data() + first_task_item, items_.size() - first_task_item);
+  runner_.on_poll(items_.data() + first_task_item, first_module_item - first_task_item);
+  modules_.on_poll(items_.data() + first_module_item, items_.size() - first_module_item);
   if (items_[with_socket ? 1 : 0].revents != 0) on_signals(after);
   if (with_socket && items_[0].revents != 0) receive_messages(after);
 }
@@ -266,14 +361,18 @@ void Reactor::receive_messages(TimePoint now) {
 
 void Reactor::on_signals(TimePoint now) {
   const SignalCounts counts = signals_.read();
-  if (counts.child) runner_.check_exits();
+  if (counts.child) {
+    runner_.check_exits();
+    modules_.check_exits();
+  }
   for (int i = 0; i < counts.stop; ++i) {
     if (!draining_) {
       begin_drain(now);
     } else {
-      spdlog::warn("second stop signal: killing {} running tasks now", runner_.running());
+      spdlog::warn("second stop signal: killing {} running tasks now", busy());
       stopping_ = true;
       runner_.stop_all(true);
+      modules_.stop_all();
     }
   }
 }
@@ -281,13 +380,13 @@ void Reactor::on_signals(TimePoint now) {
 void Reactor::begin_drain(TimePoint now) {
   draining_ = true;
   drain_deadline_ = now + Millis(config_.drain_timeout_ms);
-  spdlog::info("draining: {} running tasks get up to {} ms to finish", runner_.running(),
+  spdlog::info("draining: {} running tasks get up to {} ms to finish", busy(),
                config_.drain_timeout_ms);
   if (socket_) send(proto::cmd::kDrain, msg::encode_empty());
 }
 
 bool Reactor::shutdown_complete(TimePoint now) {
-  if (!draining_ || runner_.running() > 0) return false;
+  if (!draining_ || busy() > 0) return false;
   if (outbox_.empty()) return true;
   // Undelivered results get a little time for a reconnect, then are given up:
   // the broker requeues what it never heard about.

@@ -21,13 +21,19 @@
 #include "common/frames.hpp"
 #include "common/messages.hpp"
 #include "worker/broker_link.hpp"
+#include "worker/host_capabilities.hpp"
+#include "worker/module_pool.hpp"
 #include "worker/result_outbox.hpp"
+#include "worker/sandbox.hpp"
 #include "worker/signal_source.hpp"
+#include "worker/slot_governor.hpp"
 #include "worker/state_file.hpp"
 #include "worker/task_environment.hpp"
 #include "worker/task_runner.hpp"
+#include "worker/uid_pool.hpp"
 #include "worker/work_area.hpp"
 #include "worker/worker_config.hpp"
+#include "worker/worker_policy.hpp"
 
 namespace zfleet::worker {
 
@@ -46,13 +52,25 @@ struct WorkerCounters {
   std::uint64_t unknown_commands = 0;
   std::uint64_t duplicate_tasks = 0;
   std::uint64_t reconnects = 0;
+  std::uint64_t module_tasks = 0;
+  std::uint64_t http_tasks = 0;
+  std::uint64_t events_sent = 0;
+  std::uint64_t output_chunks_sent = 0;
+  std::uint64_t suspends = 0;
+  std::uint64_t resumes = 0;
 };
+
+// Module names deployed in `dir` (<name>.so or libzfleet_<name>.so).
+std::vector<std::string> list_modules(const std::string& dir);
 
 class Reactor {
  public:
   // Start-up: may throw std::runtime_error (work directory, signalfd, a state
   // file another worker holds).
-  Reactor(const WorkerConfig& config, const Clock& clock, SignalSource& signals);
+  // `host`: the sandbox layers detected at start-up; `policy`: the parsed
+  // --policy file (or the built-in one).
+  Reactor(const WorkerConfig& config, const Clock& clock, SignalSource& signals,
+          const HostCapabilities& host, WorkerPolicy policy, std::optional<UidPool> uids);
   ~Reactor();
   Reactor(const Reactor&) = delete;
   Reactor& operator=(const Reactor&) = delete;
@@ -68,6 +86,7 @@ class Reactor {
   void close_socket();
   bool send(std::string_view command, std::string_view body);
   void send_ready();
+  msg::Heartbeat heartbeat() const;
   void flush_results();
   void collect_finished();
   void poll_once(TimePoint now);
@@ -76,6 +95,12 @@ class Reactor {
   void on_task(std::string_view body);
   void complete_noop(const msg::TaskAssignment& task);
   void on_cancel(std::string_view body, TimePoint now);
+  void on_suspend(std::string_view body, bool suspend, TimePoint now);
+  bool start_module(const msg::TaskAssignment& task, std::string& error);
+  void collect_module_results();
+  void flush_events(TimePoint now);
+  void update_slots(TimePoint now);
+  std::size_t busy() const { return runner_.running() + modules_.running(); }
   void reply_invalid_task(const msgpack::object* root, const codec::DecodeError& error);
   void on_signals(TimePoint now);
   void begin_drain(TimePoint now);
@@ -85,15 +110,29 @@ class Reactor {
   void sync_state_file();
   void close_state_file();
   std::uint32_t free_credit() const;
-  std::uint32_t result_credit() const { return draining_ ? 0 : 1; }
+  std::uint32_t result_credit() const;
+  void grant_credit();
+  std::vector<std::string> task_types() const;
 
   WorkerConfig config_;
   const Clock& clock_;
   SignalSource& signals_;
+  HostCapabilities host_;
+  Sandbox sandbox_;
+  WorkerPolicy policy_;
+  std::optional<UidPool> uids_;
   WorkArea area_;
   StateFile state_file_;
   TaskEnvironment env_;
   TaskRunner runner_;
+  ModulePool modules_;
+  std::vector<std::string> module_names_;
+  std::optional<SlotGovernor> governor_;
+  std::uint32_t slots_;           // admitted at once now (adaptive, or --slots)
+  std::uint32_t credit_out_ = 0;  // tasks the broker may still send us
+  TimePoint next_output_flush_{};
+  TimePoint next_slot_check_{};
+  std::uint64_t module_runners_seen_ = 0;
   ResultOutbox outbox_;
   BrokerLink link_;
   zmq::context_t context_;
@@ -114,6 +153,11 @@ class Reactor {
   std::vector<zmq::message_t> parts_;
   std::vector<FinishedAttempt> finished_;
   std::vector<ChildRecord> children_;
+  std::vector<ChildRecord> module_children_;
+  std::vector<ModuleOutcome> module_done_;
+  std::vector<ModuleProgress> module_progress_;
+  std::vector<msg::Event> events_;
+  std::vector<msg::OutputChunk> chunks_;
 };
 
 }  // namespace zfleet::worker

@@ -16,6 +16,8 @@ void Reactor::dispatch(const frames::Received& message, TimePoint now) {
     on_task(message.body);
   } else if (command == cmd::kCancel) {
     on_cancel(message.body, now);
+  } else if (command == cmd::kSuspend || command == cmd::kResume) {
+    on_suspend(message.body, command == cmd::kSuspend, now);
   } else if (command == cmd::kHeartbeat) {
     // Liveness was already noted; the body carries nothing the worker needs.
   } else if (command == cmd::kWelcome) {
@@ -68,7 +70,8 @@ void Reactor::on_task(std::string_view body) {
     reply_invalid_task(&parsed->root(), *error);
     return;
   }
-  if (runner_.holds(task.task_id, task.attempt)) {
+  if (credit_out_ > 0) --credit_out_;
+  if (runner_.holds(task.task_id, task.attempt) || modules_.holds(task.task_id, task.attempt)) {
     ++counters_.duplicate_tasks;
     spdlog::debug("task {} attempt {} is already running here", task.task_id, task.attempt);
     return;
@@ -76,7 +79,7 @@ void Reactor::on_task(std::string_view body) {
   const char* refusal = nullptr;
   if (draining_) {
     refusal = "draining";
-  } else if (runner_.running() >= config_.slots) {
+  } else if (busy() >= slots_) {
     refusal = "no_free_slot";
   }
   if (refusal != nullptr) {
@@ -89,7 +92,17 @@ void Reactor::on_task(std::string_view body) {
     return;
   }
 
-  auto started = runner_.start(task);
+  StartResult started;
+  if (task.spec.type == "module") {
+    ++counters_.module_tasks;
+    started.started = start_module(task, started.error);
+    started.started_at_ms = clock_.wall_ms();
+  } else {
+    if (task.spec.type == "http") ++counters_.http_tasks;
+    // With --sandbox off the policy still carries the monitor's marks.
+    started = runner_.start(task, policy_.resolve(task.spec.project, task.spec.sandbox,
+                                                  task.spec.http.allow, task.spec.http.deny));
+  }
   if (!started.started) {
     ++counters_.tasks_failed;
     spdlog::info("task {} attempt {} could not start: {}", task.task_id, task.attempt,
@@ -135,7 +148,8 @@ void Reactor::on_cancel(std::string_view body, TimePoint now) {
     spdlog::debug("bad CANCEL: {}", error->message);
     return;
   }
-  if (runner_.cancel(cancel.task_id, cancel.attempt, now)) {
+  if (runner_.cancel(cancel.task_id, cancel.attempt, now) ||
+      modules_.cancel(cancel.task_id, cancel.attempt)) {
     ++counters_.tasks_cancelled;
     spdlog::info("task {} attempt {} cancelled by the broker ({}): stopping it", cancel.task_id,
                  cancel.attempt, cancel.reason);

@@ -44,6 +44,9 @@ void Reactor::end_previous_life() {
 void Reactor::sync_state_file() {
   if (!runner_.take_children_changed() && !state_file_stale_) return;
   runner_.children(children_);
+  module_children_.clear();
+  modules_.children(module_children_);
+  children_.insert(children_.end(), module_children_.begin(), module_children_.end());
   const int e = state_file_.write(children_);
   if (e != 0 && !state_file_failing_) {
     spdlog::warn("cannot write state file {}: {}; retrying every loop turn", state_file_.path(),

@@ -1,12 +1,18 @@
-// Running attempts: spawn, stdio, timeouts, results; see task_runner.hpp.
+// Running attempts: confinement, spawn, stdio, timeouts, results; see
+// task_runner.hpp. Monitoring lives in task_runner_monitor.cpp.
 #include "worker/task_runner.hpp"
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+
+#include <spdlog/spdlog.h>
+
+#include "worker/http_task.hpp"
 
 namespace zfleet::worker {
 
@@ -15,6 +21,8 @@ namespace {
 // What is left in a pipe after the exit; bounded in case an escaped
 // grandchild keeps writing to an inherited copy of it.
 constexpr std::size_t kDrainBudget = 1024 * 1024;
+// The fetch child's stdout holds the whole response map.
+constexpr std::size_t kHttpStdoutCap = proto::kMaxResultBytes + 128 * 1024;
 
 zmq_pollitem_t fd_item(int fd, short events) {
   zmq_pollitem_t item{};
@@ -25,39 +33,23 @@ zmq_pollitem_t fd_item(int fd, short events) {
   return item;
 }
 
+// A relative path without "..": where a sandboxed task may ask to start.
+bool inside(const std::string& cwd) {
+  if (cwd.empty() || cwd.front() == '/') return false;
+  std::size_t start = 0;
+  while (start <= cwd.size()) {
+    const std::size_t end = std::min(cwd.find('/', start), cwd.size());
+    if (cwd.compare(start, end - start, "..") == 0 && end - start == 2) return false;
+    start = end + 1;
+  }
+  return true;
+}
+
 }  // namespace
 
-struct TaskRunner::Attempt {
-  Attempt(std::uint64_t task, std::uint32_t number, std::size_t cap,
-          TerminationSchedule termination)
-      : task_id(task), attempt(number), stdout_tail(cap), stderr_tail(cap), schedule(termination) {}
-
-  std::uint64_t task_id;
-  std::uint32_t attempt;
-  std::optional<ChildProcess> child;
-  UniqueFd stdin_fd;
-  std::string stdin_data;
-  std::size_t stdin_offset = 0;
-  UniqueFd stdout_fd;
-  UniqueFd stderr_fd;
-  OutputTail stdout_tail;
-  OutputTail stderr_tail;
-  TerminationSchedule schedule;
-  std::string work_dir;  // ours to remove; empty when the task named its cwd
-  std::int64_t started_at_ms = 0;
-  bool shutdown = false;
-  bool cancelled = false;
-  bool done = false;
-  // The layout of this attempt's items in the last append_poll_items().
-  bool polled_stdin = false;
-  bool polled_stdout = false;
-  bool polled_stderr = false;
-  bool polled_exit = false;
-};
-
 TaskRunner::TaskRunner(const Clock& clock, RunnerOptions options, WorkArea& area,
-                       TaskEnvironment& env)
-    : clock_(clock), options_(options), area_(area), env_(env) {
+                       TaskEnvironment& env, Sandbox* sandbox, UidPool* uids)
+    : clock_(clock), options_(options), area_(area), env_(env), sandbox_(sandbox), uids_(uids) {
   // A child may close its stdin before reading all of it; the write must then
   // fail with EPIPE instead of killing the worker. Children get SIG_DFL back.
   ::signal(SIGPIPE, SIG_IGN);
@@ -66,42 +58,128 @@ TaskRunner::TaskRunner(const Clock& clock, RunnerOptions options, WorkArea& area
 TaskRunner::~TaskRunner() {
   for (auto& a : attempts_) {
     a->child.reset();  // kills the group and reaps
-    if (!a->work_dir.empty()) area_.release(a->work_dir);
+    release_resources(*a);
   }
 }
 
 StartResult TaskRunner::start(const msg::TaskAssignment& task) {
+  AttemptPolicy unconfined;
+  unconfined.sandboxed = false;
+  unconfined.monitor = MonitorPolicy{};
+  unconfined.monitor.sample_every = Millis{0};
+  return start(task, unconfined);
+}
+
+bool TaskRunner::prepare_confinement(Attempt& a, const AttemptPolicy& policy,
+                                     const std::string& cwd, std::string& error) {
+  a.sandbox = sandbox_->prepare(policy.sandbox, std::to_string(a.task_id), a.attempt, error);
+  if (!a.sandbox) {
+    error = "sandbox: " + error;
+    return false;
+  }
+  SandboxPlan& plan = a.sandbox->plan;
+  if (plan.switch_user && uids_ != nullptr) {
+    // A uid of its own, so no other task can read its directory or signal it.
+    a.pool_uid = uids_->acquire();
+    if (!a.pool_uid) {
+      error = "sandbox: no free task uid";
+      return false;
+    }
+    plan.uid = *a.pool_uid;
+    plan.gid = static_cast<gid_t>(*a.pool_uid);
+  }
+  a.cpu_limit_s = policy.sandbox.rlimits.cpu_seconds;
+  const uid_t uid = plan.switch_user ? plan.uid : ::geteuid();
+  const gid_t gid = plan.switch_user ? plan.gid : ::getegid();
+  if (plan.switch_user && !make_private_directory(a.work_dir, uid, gid, error)) return false;
+  // The cwd it asked for, made inside its directory, each level its own.
+  std::string path = a.work_dir;
+  std::size_t start = 0;
+  while (start < cwd.size()) {
+    const std::size_t end = std::min(cwd.find('/', start), cwd.size());
+    if (end > start && cwd.compare(start, end - start, ".") != 0) {
+      path += "/" + cwd.substr(start, end - start);
+      if (!make_private_directory(path, uid, gid, error)) return false;
+    }
+    start = end + 1;
+  }
+  return true;
+}
+
+StartResult TaskRunner::start(const msg::TaskAssignment& task, const AttemptPolicy& policy) {
   const auto& spec = task.spec;
   StartResult result;
-  if (spec.argv.empty()) {
+  const bool http = spec.type == "http";
+  std::vector<std::string> http_argv;
+  const std::vector<std::string>* argv = &spec.argv;
+  if (http) {
+    if (options_.http_fetch.empty()) {
+      result.error = "http tasks are not available: no zfleet-http-fetch binary";
+      return result;
+    }
+    http_argv = {options_.http_fetch};
+    argv = &http_argv;
+  } else if (spec.type != "shell") {
+    result.error = "task type '" + spec.type + "' is not run as a child process";
+    return result;
+  }
+  if (argv->empty()) {
     result.error = "empty argv";
     return result;
   }
-  const std::string program = resolve_program(spec.argv.front());
+  const bool confined = policy.sandboxed && sandbox_ != nullptr;
+  std::string search_path = ScrubbedEnvironment::kSafePath;
+  for (const auto& [name, value] : spec.env) {
+    if (name == "PATH") search_path = value;
+  }
+  const std::string program =
+      confined ? resolve_program(argv->front(), search_path) : resolve_program(argv->front());
   if (program.empty()) {
-    result.error = "program not found in PATH: " + spec.argv.front();
+    result.error = "program not found in PATH: " + argv->front();
+    return result;
+  }
+  if (!http && !policy.allow_shell && is_shell(program)) {
+    result.error = "policy forbids running a shell (" + program + ")";
+    return result;
+  }
+  if (confined && !spec.cwd.empty() && !inside(spec.cwd)) {
+    result.error = "cwd must be a relative path inside the task directory under the sandbox";
     return result;
   }
 
   const Millis timeout{spec.timeout_ms != 0 ? Millis(spec.timeout_ms) : options_.default_timeout};
   const Millis grace{spec.grace_ms != 0 ? Millis(spec.grace_ms) : options_.grace};
-  auto attempt = std::make_unique<Attempt>(task.task_id, task.attempt, spec.output_cap,
-                                           TerminationSchedule(clock_.now(), timeout, grace));
+  const TimePoint now = clock_.now();
+  const std::size_t cap = http ? kHttpStdoutCap : spec.output_cap;
+  auto attempt =
+      std::make_unique<Attempt>(task.task_id, task.attempt, cap,
+                                TerminationSchedule(now, timeout, grace), policy.monitor, now);
+  Attempt& a = *attempt;
+  a.type = spec.type;
+  a.out.live = !http;  // the fetch child's stdout is the response, not a log
+  a.err.tail = OutputTail(spec.output_cap);
   auto fail = [&](std::string error) {
-    if (!attempt->work_dir.empty()) area_.release(attempt->work_dir);
+    release_resources(a);
     result.error = std::move(error);
     return result;
   };
 
-  const char* cwd = spec.cwd.empty() ? nullptr : spec.cwd.c_str();
-  if (cwd == nullptr) {
-    std::string error;
-    if (!area_.acquire(attempt->work_dir, error)) {
-      attempt->work_dir.clear();
+  std::string error;
+  const char* cwd = nullptr;
+  if (confined || spec.cwd.empty()) {
+    if (!area_.acquire(a.work_dir, error)) {
+      a.work_dir.clear();
       return fail(std::move(error));
     }
-    cwd = attempt->work_dir.c_str();
   }
+  if (confined && !prepare_confinement(a, policy, spec.cwd, error)) return fail(std::move(error));
+  std::string cwd_path;
+  if (!confined && !spec.cwd.empty()) {
+    cwd_path = spec.cwd;
+  } else {
+    cwd_path = spec.cwd.empty() ? a.work_dir : a.work_dir + "/" + spec.cwd;
+  }
+  cwd = cwd_path.c_str();
 
   Pipe out;
   Pipe err;
@@ -110,8 +188,9 @@ StartResult TaskRunner::start(const msg::TaskAssignment& task) {
     return fail("pipe: " + std::string(strerror(e)));
   if (int e = make_pipe(err, NonBlockingEnd::kRead))
     return fail("pipe: " + std::string(strerror(e)));
+  std::string stdin_data = http ? http_child_request(spec, policy.http, timeout) : spec.stdin_data;
   int child_stdin = area_.dev_null();
-  if (!spec.stdin_data.empty()) {
+  if (!stdin_data.empty()) {
     if (int e = make_pipe(in, NonBlockingEnd::kWrite)) {
       return fail("pipe: " + std::string(strerror(e)));
     }
@@ -120,30 +199,30 @@ StartResult TaskRunner::start(const msg::TaskAssignment& task) {
 
   SpawnRequest request;
   request.program = program;
-  request.argv = &spec.argv;
-  request.envp = env_.build(spec.env);
+  request.argv = argv;
+  request.envp = confined ? scrubbed_.build(a.work_dir, spec.env) : env_.build(spec.env);
   request.cwd = cwd;
   request.stdin_fd = child_stdin;
   request.stdout_fd = out.write.get();
   request.stderr_fd = err.write.get();
-  std::string error;
+  request.sandbox = a.sandbox ? &a.sandbox->plan : nullptr;
   auto child = ChildProcess::spawn(request, error);
   if (!child) return fail(std::move(error));
 
   // The child's ends close here, so end of file reaches us when it exits.
-  attempt->child = std::move(child);
-  attempt->stdout_fd = std::move(out.read);
-  attempt->stderr_fd = std::move(err.read);
-  attempt->started_at_ms = clock_.wall_ms();
+  a.child = std::move(child);
+  a.out.fd = std::move(out.read);
+  a.err.fd = std::move(err.read);
+  a.started_at_ms = clock_.wall_ms();
   if (in.write) {
-    attempt->stdin_fd = std::move(in.write);
-    attempt->stdin_data = spec.stdin_data;
+    a.stdin_fd = std::move(in.write);
+    a.stdin_data = std::move(stdin_data);
     in.read.reset();
-    feed_stdin(*attempt);
+    feed_stdin(a);
   }
   result.started = true;
-  result.pid = static_cast<std::uint64_t>(attempt->child->pid());
-  result.started_at_ms = attempt->started_at_ms;
+  result.pid = static_cast<std::uint64_t>(a.child->pid());
+  result.started_at_ms = a.started_at_ms;
   attempts_.push_back(std::move(attempt));
   children_changed_ = true;
   return result;
@@ -181,12 +260,12 @@ std::vector<msg::LeaseRef> TaskRunner::leases() const {
 void TaskRunner::append_poll_items(std::vector<zmq_pollitem_t>& items) {
   for (auto& a : attempts_) {
     a->polled_stdin = a->stdin_fd.valid();
-    a->polled_stdout = a->stdout_fd.valid();
-    a->polled_stderr = a->stderr_fd.valid();
+    a->out.polled = a->out.fd.valid();
+    a->err.polled = a->err.fd.valid();
     a->polled_exit = a->child && a->child->exit_fd() >= 0;
     if (a->polled_stdin) items.push_back(fd_item(a->stdin_fd.get(), ZMQ_POLLOUT));
-    if (a->polled_stdout) items.push_back(fd_item(a->stdout_fd.get(), ZMQ_POLLIN));
-    if (a->polled_stderr) items.push_back(fd_item(a->stderr_fd.get(), ZMQ_POLLIN));
+    if (a->out.polled) items.push_back(fd_item(a->out.fd.get(), ZMQ_POLLIN));
+    if (a->err.polled) items.push_back(fd_item(a->err.fd.get(), ZMQ_POLLIN));
     if (a->polled_exit) items.push_back(fd_item(a->child->exit_fd(), ZMQ_POLLIN));
   }
 }
@@ -194,25 +273,21 @@ void TaskRunner::append_poll_items(std::vector<zmq_pollitem_t>& items) {
 void TaskRunner::on_poll(const zmq_pollitem_t* items, std::size_t count) {
   std::size_t i = 0;
   auto next_ready = [&]() { return i < count && items[i++].revents != 0; };
+  const TimePoint now = clock_.now();
   for (auto& a : attempts_) {
     // POLLHUP and POLLERR arrive as ZMQ_POLLERR; a read or write reports them.
     if (a->polled_stdin && next_ready() && a->stdin_fd) feed_stdin(*a);
-    if (a->polled_stdout && next_ready() && a->stdout_fd) {
-      if (read_available(a->stdout_fd.get(), a->stdout_tail, options_.read_budget) ==
-          PipeState::kClosed) {
-        a->stdout_fd.reset();
-      }
+    if (a->out.polled && next_ready() && a->out.fd) {
+      read_stream(*a, a->out, options_.read_budget, now);
     }
-    if (a->polled_stderr && next_ready() && a->stderr_fd) {
-      if (read_available(a->stderr_fd.get(), a->stderr_tail, options_.read_budget) ==
-          PipeState::kClosed) {
-        a->stderr_fd.reset();
-      }
+    if (a->err.polled && next_ready() && a->err.fd) {
+      read_stream(*a, a->err, options_.read_budget, now);
     }
     if (a->polled_exit && next_ready()) {
       if (auto status = a->child->try_reap()) finish(*a, *status);
     }
-    a->polled_stdin = a->polled_stdout = a->polled_stderr = a->polled_exit = false;
+    a->polled_stdin = a->out.polled = a->err.polled = a->polled_exit = false;
+    if (!a->done) watch(*a, now);
   }
   std::erase_if(attempts_, [](const auto& a) { return a->done; });
 }
@@ -224,14 +299,46 @@ void TaskRunner::check_exits() {
   std::erase_if(attempts_, [](const auto& a) { return a->done; });
 }
 
-void TaskRunner::finish(Attempt& a, const ExitStatus& status) {
-  if (a.stdout_fd) read_available(a.stdout_fd.get(), a.stdout_tail, kDrainBudget);
-  if (a.stderr_fd) read_available(a.stderr_fd.get(), a.stderr_tail, kDrainBudget);
-  a.stdout_fd.reset();
-  a.stderr_fd.reset();
-  a.stdin_fd.reset();
-  if (!a.work_dir.empty()) area_.release(a.work_dir);
+void TaskRunner::release_resources(Attempt& a) {
+  if (a.sandbox && a.sandbox->cgroup.active()) {
+    std::string error;
+    if (!a.sandbox->cgroup.release(&error)) {
+      spdlog::warn("task {} attempt {}: {}", a.task_id, a.attempt, error);
+    }
+  }
+  a.sandbox.reset();
+  if (!a.work_dir.empty()) {
+    std::string error;
+    if (a.pool_uid && !reclaim_private_directory(a.work_dir, error)) {
+      spdlog::warn("task {} attempt {}: {}", a.task_id, a.attempt, error);
+    }
+    area_.release(a.work_dir);
+    a.work_dir.clear();
+  }
+  if (a.pool_uid && uids_ != nullptr) uids_->release(*a.pool_uid);
+  a.pool_uid.reset();
+}
 
+void TaskRunner::finish(Attempt& a, const ExitStatus& status) {
+  const TimePoint now = clock_.now();
+  if (a.out.fd) read_stream(a, a.out, a.out.live ? kDrainBudget : kHttpStdoutCap, now);
+  if (a.err.fd) read_stream(a, a.err, kDrainBudget, now);
+  a.out.fd.reset();
+  a.err.fd.reset();
+  a.stdin_fd.reset();
+  // Markers read in the last drain still become events (kills are moot now).
+  a.monitor.on_timer(now);
+  drain_monitor(a, now);
+  // Before the leaves go: the kernel's OOM kills are counted there.
+  if (a.killed_by.empty() && a.sandbox && a.sandbox->cgroup.active()) {
+    if (auto kills = a.sandbox->cgroup.oom_kills(); kills && *kills > 0) a.killed_by = "oom";
+  }
+  if (a.killed_by.empty() && a.cpu_limit_s && status.signal &&
+      (*status.signal == SIGXCPU ||
+       (*status.signal == SIGKILL &&
+        status.user_cpu_ms + status.sys_cpu_ms + 100 >= *a.cpu_limit_s * 1000))) {
+    a.killed_by = "cpu";
+  }
   FinishedAttempt f;
   f.task_id = a.task_id;
   f.attempt = a.attempt;
@@ -242,35 +349,60 @@ void TaskRunner::finish(Attempt& a, const ExitStatus& status) {
   if (!o.exit_code && !o.signal) o.error = "exit status lost";
   o.timed_out = a.schedule.timed_out();
   o.cancelled = a.cancelled;
-  o.stdout_tail = a.stdout_tail.contents();
-  o.stderr_tail = a.stderr_tail.contents();
-  o.stdout_bytes = a.stdout_tail.total_bytes();
-  o.stderr_bytes = a.stderr_tail.total_bytes();
+  o.killed_by = a.killed_by;
+  o.stdout_tail = a.out.tail.contents();
+  o.stderr_tail = a.err.tail.contents();
+  o.stdout_bytes = a.out.tail.total_bytes();
+  o.stderr_bytes = a.err.tail.total_bytes();
   o.started_at_ms = a.started_at_ms;
   o.finished_at_ms = clock_.wall_ms();
   o.user_cpu_ms = status.user_cpu_ms;
   o.sys_cpu_ms = status.sys_cpu_ms;
   o.max_rss_kb = status.max_rss_kb;
+  o.peak_rss_kb = std::max(a.monitor.peak_rss_kb(), status.max_rss_kb);
+  if (auto p = a.monitor.percent()) o.progress = static_cast<int>(*p);
+  if (a.sandbox) o.sandbox = a.sandbox->applied;
+  if (a.type == "http" && !o.timed_out && !o.cancelled && a.killed_by.empty()) {
+    http_outcome(o.stdout_tail, o);
+  }
+  release_resources(a);
+  if (!a.killed_by.empty() && a.killed_by != "memory" && a.killed_by != "stall") {
+    // Memory and stall kills were announced when they were decided.
+    event(a, "killed", "killed by the " + a.killed_by + " limit");
+    events_.back().reason = a.killed_by;
+  }
   finished_.push_back(std::move(f));
   a.done = true;
   children_changed_ = true;
 }
 
 void TaskRunner::apply(Attempt& a, KillStep step) {
-  if (step == KillStep::kTerminate) a.child->signal_group(SIGTERM);
+  if (step == KillStep::kTerminate) {
+    a.child->signal_group(SIGTERM);
+    // A stopped group would not see SIGTERM until continued.
+    if (a.suspended_at) a.child->signal_group(SIGCONT);
+  }
   if (step == KillStep::kKill) a.child->signal_group(SIGKILL);
 }
 
 void TaskRunner::on_timer(TimePoint now) {
-  for (auto& a : attempts_)
+  for (auto& a : attempts_) {
+    const bool was_running = a->schedule.phase() == KillPhase::kRunning;
     apply(*a, a->schedule.on_timer(now));
+    if (was_running && a->schedule.timed_out()) {
+      event(*a, "killed", "timed out");
+      events_.back().reason = "timeout";
+    }
+    watch(*a, now);
+  }
 }
 
 std::optional<TimePoint> TaskRunner::next_deadline() const {
   std::optional<TimePoint> earliest;
   for (const auto& a : attempts_) {
-    auto d = a->schedule.next_deadline();
-    if (d && (!earliest || *d < *earliest)) earliest = d;
+    for (auto d : {a->schedule.next_deadline(), a->monitor.next_deadline()}) {
+      if (d && (!earliest || *d < *earliest)) earliest = d;
+    }
   }
   return earliest;
 }

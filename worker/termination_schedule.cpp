@@ -57,4 +57,8 @@ std::optional<TimePoint> TerminationSchedule::next_deadline() const {
   return std::nullopt;
 }
 
+void TerminationSchedule::postpone(Millis by) {
+  if (phase_ == KillPhase::kRunning && timeout_at_) *timeout_at_ += by;
+}
+
 }  // namespace zfleet::worker

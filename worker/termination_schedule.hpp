@@ -29,6 +29,9 @@ class TerminationSchedule {
   // Starts the escalation now (worker shutdown); a no-op once it has begun.
   KillStep terminate_now(TimePoint now);
   KillStep kill_now();
+  // Moves the timeout later (time the attempt spent suspended does not count
+  // against it); no effect once the escalation has begun.
+  void postpone(Millis by);
 
   std::optional<TimePoint> next_deadline() const;
   KillPhase phase() const { return phase_; }

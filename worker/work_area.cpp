@@ -66,6 +66,9 @@ WorkArea::WorkArea(std::string root, std::size_t max_spare)
   if (ec || !boost::filesystem::is_directory(root_)) {
     throw std::runtime_error("cannot create work directory " + root_ + ": " + ec.message());
   }
+  // Tasks running as other uids must reach their own directory by name but
+  // not list the others'.
+  ::chmod(root_.c_str(), 0711);
   dev_null_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   if (!dev_null_)
     throw std::runtime_error("cannot open /dev/null: " + std::string(strerror(errno)));

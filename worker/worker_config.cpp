@@ -87,8 +87,61 @@ ParsedConfig parse_worker_config(int argc, const char* const* argv) {
   app.add_option("--log-level", c.log_level, "trace, debug, info, warn, error, critical, off")
       ->envname(env("LOG_LEVEL"))
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  app.add_option("--policy", c.policy_file,
+                 "sandbox policy file (JSON): limits, layers, per-project overrides")
+      ->envname(env("POLICY"));
+  app.add_option_function<std::string>(
+         "--sandbox", [&c](const std::string& v) { c.sandbox = v == "on"; },
+         "on (default) or off: run children unconfined, for trusted work only")
+      ->envname(env("SANDBOX"))
+      ->check(CLI::IsMember({"on", "off"}));
+  app.add_option("--task-uid-base", c.task_uid_base,
+                 "as root, attempts run as uids from here up, one each")
+      ->envname(env("TASK_UID_BASE"))
+      ->capture_default_str();
+  app.add_option("--task-uid-count", c.task_uid_count, "size of that range (default: 4 x slots)")
+      ->envname(env("TASK_UID_COUNT"));
+  app.add_option("--modules-dir", c.modules_dir, "directory of module plugins (<name>.so)")
+      ->envname(env("MODULES_DIR"));
+  app.add_option("--module-runner", c.module_runner, "the zfleet-module-runner binary")
+      ->envname(env("MODULE_RUNNER"));
+  app.add_option("--http-fetch", c.http_fetch, "the zfleet-http-fetch binary")
+      ->envname(env("HTTP_FETCH"));
+  app.add_option("--module-max-tasks", c.module_max_tasks, "tasks a module runner serves")
+      ->envname(env("MODULE_MAX_TASKS"))
+      ->check(CLI::Range(1U, 10'000'000U))
+      ->capture_default_str();
+  app.add_option("--module-max-rss-mb", c.module_max_rss_mb,
+                 "a module runner at this resident size is recycled")
+      ->envname(env("MODULE_MAX_RSS_MB"))
+      ->capture_default_str();
+  app.add_option("--min-slots", c.min_slots, "adaptive slots: the fewest")
+      ->envname(env("MIN_SLOTS"))
+      ->check(CLI::Range(0U, proto::kMaxSlots));
+  app.add_option("--max-slots", c.max_slots, "adaptive slots: the most")
+      ->envname(env("MAX_SLOTS"))
+      ->check(CLI::Range(0U, proto::kMaxSlots));
+  app.add_option("--min-mem-available-mb", c.min_mem_available_mb,
+                 "adaptive slots: do not grow while the host has less memory available")
+      ->envname(env("MIN_MEM_AVAILABLE_MB"));
+  app.add_option("--max-load-per-core", c.max_load_per_core,
+                 "adaptive slots: do not grow while the 1-minute load per core is above this")
+      ->envname(env("MAX_LOAD_PER_CORE"));
+  app.add_option("--output-flush-ms", c.output_flush_ms, "live output is sent this often")
+      ->envname(env("OUTPUT_FLUSH_MS"))
+      ->check(CLI::Range(std::uint64_t{10}, std::uint64_t{60'000}))
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
+    if (c.min_slots != 0 || c.max_slots != 0) {
+      if (c.min_slots == 0) c.min_slots = 1;
+      if (c.max_slots == 0) c.max_slots = std::max(c.min_slots, c.slots);
+      if (c.min_slots > c.max_slots) {
+        throw CLI::ValidationError("--min-slots", "must not exceed --max-slots");
+      }
+      c.slots = std::clamp(c.slots, c.min_slots, c.max_slots);
+    }
+    if (c.task_uid_count == 0) c.task_uid_count = 4 * std::max(c.slots, c.max_slots);
     if (c.id.empty()) c.id = default_worker_id(host_name(), static_cast<long>(::getpid()));
     if (!valid_worker_id(c.id)) {
       throw CLI::ValidationError("--id", "must be 1-64 characters of [A-Za-z0-9._:@-]");

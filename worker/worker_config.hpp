@@ -25,6 +25,26 @@ struct WorkerConfig {
   std::string work_dir;    // default: $TMPDIR (or /tmp)/zfleet-worker/<id>
   std::string state_file;  // running children, for the next life; default: <work_dir>/worker-state
   std::string log_level;
+
+  // Confinement (docs/sandbox.md).
+  std::string policy_file;               // JSON; empty: the built-in policy
+  bool sandbox = true;                   // false: children run unconfined (trusted work only)
+  std::uint32_t task_uid_base = 200000;  // root: each attempt runs as a uid of its own
+  std::uint32_t task_uid_count = 0;      // 0: 4 x max_slots; 0 after start-up: "nobody"
+
+  // Task types served by helper children; empty paths: next to this binary.
+  std::string modules_dir;  // empty: module tasks are refused
+  std::string module_runner;
+  std::string http_fetch;
+  std::uint32_t module_max_tasks = 1000;  // a runner is recycled after this many tasks
+  std::uint64_t module_max_rss_mb = 256;  // ... or once its memory reaches this
+
+  // Adaptive slots: `slots` moves between these (both 0: fixed at --slots).
+  std::uint32_t min_slots = 0;
+  std::uint32_t max_slots = 0;
+  std::uint64_t min_mem_available_mb = 0;  // refuse to grow below this (0: off)
+  double max_load_per_core = 0;            // refuse to grow above this (0: off)
+  std::uint64_t output_flush_ms = 100;     // live output is sent at most this often
 };
 
 struct ParsedConfig {

@@ -36,6 +36,7 @@ std::vector<Command> add_submit_commands(CLI::App& app, const GlobalOptions& opt
 std::vector<Command> add_query_commands(CLI::App& app, const GlobalOptions& options);
 std::vector<Command> add_admin_commands(CLI::App& app, const GlobalOptions& options);
 std::vector<Command> add_control_commands(CLI::App& app, const GlobalOptions& options);
+std::vector<Command> add_live_commands(CLI::App& app, const GlobalOptions& options);
 
 // Prints `error` on stderr and returns the exit status it maps to.
 int report_error(const ClientError& error, const GlobalOptions& options);

@@ -9,20 +9,11 @@
 #include "broker/zfleetctl/retry_flags.hpp"
 #include "broker/zfleetctl/table.hpp"
 #include "broker/zfleetctl/units.hpp"
+#include "broker/zfleetctl/worker_report.hpp"
 
 namespace zfleet::ctl {
 
 namespace {
-
-std::string join_labels(const std::vector<std::string>& labels) {
-  if (labels.empty()) return "-";
-  std::string out;
-  for (const auto& label : labels) {
-    if (!out.empty()) out += ",";
-    out += label;
-  }
-  return out;
-}
 
 int run_stats(Client& client, const GlobalOptions& global) {
   auto reply = client.stats();
@@ -45,24 +36,7 @@ int run_workers(Client& client, const GlobalOptions& global) {
     std::cout << dump_line(workers_json(reply.value())) << "\n";
     return as_int(ExitCode::kOk);
   }
-  Table table({{"ID"},
-               {"HOST"},
-               {"PID", Align::kRight},
-               {"SLOTS", Align::kRight},
-               {"BUSY", Align::kRight},
-               {"CREDIT", Align::kRight},
-               {"DONE", Align::kRight},
-               {"LABELS"},
-               {"IDLE", Align::kRight}});
-  for (const auto& w : reply.value()) {
-    // A draining worker takes no new tasks; marking its id says so without
-    // a column that is empty on every healthy fleet.
-    table.add_row({w.draining ? w.id + " (draining)" : w.id, w.hostname, std::to_string(w.pid),
-                   std::to_string(w.slots), std::to_string(w.busy), std::to_string(w.credit),
-                   std::to_string(w.tasks_done), join_labels(w.labels),
-                   format_duration_ms(w.idle_ms)});
-  }
-  std::cout << table.render();
+  std::cout << workers_table(reply.value()).render();
   return as_int(ExitCode::kOk);
 }
 
@@ -166,7 +140,8 @@ int run_ping(Client& client, const GlobalOptions& global) {
     const double rtt_ms = static_cast<double>(round_trip.count()) / 1000.0;
     std::cout << "pong from " << global.broker << ": version " << pong.version << ", uptime "
               << format_duration_ms(pong.uptime_ms) << ", round trip " << std::fixed
-              << std::setprecision(2) << rtt_ms << " ms\n";
+              << std::setprecision(2) << rtt_ms << " ms, events "
+              << (pong.events.empty() ? std::string("off") : pong.events) << "\n";
   }
   return as_int(ExitCode::kOk);
 }

@@ -160,9 +160,41 @@ std::vector<Command> add_submit_commands(CLI::App& app, const GlobalOptions& glo
   sub->add_option("--wait-ms", options->wait_ms,
                   "Give up waiting after this many ms (implies --wait; 0: never)")
       ->check(CLI::NonNegativeNumber);
-  sub->add_option("--type", spec.type, "Task type: shell, or noop (no child; needs no argv)")
-      ->check(CLI::IsMember({"shell", "noop"}))
+  sub->add_option("--type", spec.type,
+                  "Task type: shell (argv), module (--module), http (--url), or noop (no child)")
+      ->check(CLI::IsMember({"shell", "module", "http", "noop"}))
       ->capture_default_str();
+  sub->add_option("--module", spec.module, "module tasks: the module to run");
+  sub->add_option("--args", spec.args_json, "module tasks: its arguments as JSON");
+  sub->add_option("--url", spec.http.url, "http tasks: the URL (http:// or https://)");
+  sub->add_option("--method", spec.http.method, "http tasks: the request method")
+      ->capture_default_str();
+  sub->add_option("--header", spec.http.headers, "http tasks: 'Name: value' (repeatable)")
+      ->allow_extra_args(false);
+  sub->add_option("--data", spec.http.data, "http tasks: the request body");
+  sub->add_option("--max-response-bytes", spec.http.max_response_bytes,
+                  "http tasks: response body bytes kept");
+  sub->add_option("--max-redirects", spec.http.max_redirects, "http tasks: redirects followed")
+      ->check(CLI::Range(std::uint32_t{0}, proto::kMaxHttpRedirects));
+  sub->add_option("--allow-host", spec.http.allow,
+                  "http tasks: only these hosts (repeatable; narrows the worker's rules)")
+      ->allow_extra_args(false);
+  sub->add_option("--deny-host", spec.http.deny, "http tasks: never these hosts (repeatable)")
+      ->allow_extra_args(false);
+  // Sandbox limits only tighten the worker's own: it applies the smaller.
+  SandboxFlags& box = spec.sandbox;
+  sub->add_option("--memory", box.memory, "Memory limit (e.g. 256M); killed above it");
+  sub->add_option("--memory-soft", box.memory_soft, "Memory mark for a resource_warning event");
+  sub->add_option("--cpu-seconds", box.cpu_seconds, "CPU time limit in seconds");
+  sub->add_option("--address-space", box.address_space, "Address space limit (e.g. 4G)");
+  sub->add_option("--open-files", box.open_files, "Open file limit");
+  sub->add_option("--processes", box.processes, "Process limit of the task");
+  sub->add_option("--file-size", box.file_size, "Largest file the task may write (e.g. 1G)");
+  sub->add_option("--network", box.network, "none (loopback only) or host")
+      ->check(CLI::IsMember({"none", "host"}));
+  sub->add_option("--stall-ms", box.stall_ms,
+                  "Report the task stalled after this long without output or progress");
+  sub->add_flag("--kill-on-stall", box.kill_on_stall, "Kill a stalled task (needs --stall-ms)");
   sub->add_option("--max-attempts", spec.retry.max_attempts,
                   "Attempts in all, the first included (0: the project's policy)")
       ->check(CLI::Range(std::uint32_t{0}, proto::kMaxAttempts));
@@ -189,7 +221,7 @@ std::vector<Command> add_submit_commands(CLI::App& app, const GlobalOptions& glo
     if (delay->count() > 0) options->spec.delay_ms = options->delay_ms;
     if (not_before->count() > 0) options->spec.not_before_ms = options->not_before_ms;
     if (!options->file.empty()) return submit_file(client, global, *options);
-    if (options->spec.argv.empty() && options->spec.type != "noop") {
+    if (options->spec.argv.empty() && options->spec.type == "shell") {
       std::cerr << "zfleetctl: submit needs a command (zfleetctl submit -- ARGV...) or --file\n";
       return as_int(ExitCode::kUsage);
     }

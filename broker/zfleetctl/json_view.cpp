@@ -1,6 +1,9 @@
 // Protocol views -> --json objects; see json_view.hpp.
 #include "broker/zfleetctl/json_view.hpp"
 
+#include "broker/zfleetctl/event_view.hpp"
+#include "broker/zfleetctl/msgpack_json.hpp"
+
 namespace zfleet::ctl {
 
 namespace {
@@ -25,6 +28,13 @@ json or_null(std::uint64_t value) {
 
 }  // namespace
 
+json result_json(const std::string& raw) {
+  if (raw.empty()) return nullptr;
+  auto value = msgpack_to_json(raw);
+  // The worker checked it; a value that does not parse is shown as bytes.
+  return value ? *value : json{{"$base64", base64(raw)}};
+}
+
 json outcome_json(const msg::Outcome& o) {
   return json{
       {"exit_code", optional_int(o.exit_code)},
@@ -42,6 +52,11 @@ json outcome_json(const msg::Outcome& o) {
       {"user_cpu_ms", o.user_cpu_ms},
       {"sys_cpu_ms", o.sys_cpu_ms},
       {"max_rss_kb", o.max_rss_kb},
+      {"peak_rss_kb", or_null(o.peak_rss_kb)},
+      {"killed_by", optional_string(o.killed_by)},
+      {"sandbox", optional_string(o.sandbox)},
+      {"progress", optional_int(o.progress)},
+      {"result", result_json(o.result)},
   };
 }
 
@@ -60,6 +75,7 @@ json task_json(const msg::TaskView& t) {
       {"finished_at_ms", timestamp(t.finished_at_ms)},
       {"not_before_ms", timestamp(t.not_before_ms)},
       {"outcome", t.outcome ? outcome_json(*t.outcome) : json(nullptr)},
+      {"live", t.live ? live_json(*t.live) : json(nullptr)},
   };
 }
 
@@ -76,6 +92,11 @@ json worker_json(const msg::WorkerView& w) {
       {"connected_ms", w.connected_ms},
       {"idle_ms", w.idle_ms},
       {"draining", w.draining},
+      {"min_slots", or_null(w.min_slots)},
+      {"max_slots", or_null(w.max_slots)},
+      {"layers", w.layers},
+      {"task_types", w.task_types},
+      {"modules", w.modules},
   };
 }
 
@@ -136,6 +157,7 @@ json pong_json(const msg::PongReply& pong, std::chrono::microseconds round_trip)
       {"version", pong.version},
       {"uptime_ms", pong.uptime_ms},
       {"rtt_ms", static_cast<double>(round_trip.count()) / 1000.0},
+      {"events", optional_string(pong.events)},
   };
 }
 

@@ -19,6 +19,9 @@ namespace zfleet::ctl {
 using Json = nlohmann::ordered_json;
 
 Json outcome_json(const msg::Outcome& outcome);
+// An outcome's `result` (one msgpack value) as JSON; null when absent. See
+// msgpack_json.hpp for how bin and ext values are written.
+Json result_json(const std::string& raw);
 // Includes "outcome" (null until the task is final and the reply carried one).
 Json task_json(const msg::TaskView& task);
 Json worker_json(const msg::WorkerView& worker);

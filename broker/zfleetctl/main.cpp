@@ -36,8 +36,8 @@ int run(int argc, char** argv) {
   app.fallthrough();
 
   std::vector<Command> commands;
-  for (auto add :
-       {add_submit_commands, add_query_commands, add_control_commands, add_admin_commands}) {
+  for (auto add : {add_submit_commands, add_query_commands, add_control_commands,
+                   add_admin_commands, add_live_commands}) {
     auto added = add(app, options);
     commands.insert(commands.end(), added.begin(), added.end());
   }

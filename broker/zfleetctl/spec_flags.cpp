@@ -77,6 +77,12 @@ std::optional<std::string> apply_flags(const SpecFlags& flags, std::string stdin
   }
   if (auto error = check_idempotency_key(flags.idempotency_key)) return error;
   spec.idempotency_key = flags.idempotency_key;
+  spec.module = flags.module;
+  if (auto error = build_args(flags.args_json, spec.args)) return error;
+  if (spec.type == "http") {
+    if (auto error = build_http(flags.http, spec.http)) return error;
+  }
+  if (auto error = build_sandbox(flags.sandbox, spec.sandbox)) return error;
   out = std::move(spec);
   return std::nullopt;
 }

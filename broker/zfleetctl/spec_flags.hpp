@@ -12,12 +12,13 @@
 #include <vector>
 
 #include "broker/zfleetctl/retry_flags.hpp"
+#include "broker/zfleetctl/task_type_flags.hpp"
 #include "common/messages.hpp"
 
 namespace zfleet::ctl {
 
 struct SpecFlags {
-  std::string type = "shell";  // "shell", or "noop" (no child, no argv needed)
+  std::string type = "shell";  // "shell", "module", "http", or "noop" (no child, no argv)
   std::string project = std::string(proto::kDefaultProject);
   std::uint32_t priority = proto::kDefaultPriority;
   std::vector<std::string> env;  // "K=V" each, in the order given
@@ -30,6 +31,10 @@ struct SpecFlags {
   std::optional<std::int64_t> not_before_ms;  // Unix ms; exclusive with delay_ms
   std::string idempotency_key;                // empty: the client makes one up
   std::vector<std::string> argv;
+  std::string module;     // "module" tasks
+  std::string args_json;  // their arguments, as JSON (sent as msgpack)
+  HttpFlags http;         // "http" tasks
+  SandboxFlags sandbox;
 };
 
 // A start time from "--delay-ms" or "--not-before" (at most one of them),

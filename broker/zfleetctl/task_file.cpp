@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "broker/zfleetctl/msgpack_json.hpp"
 #include "broker/zfleetctl/retry_flags.hpp"
 #include "broker/zfleetctl/spec_flags.hpp"
 
@@ -132,6 +133,14 @@ Error read_field(const std::string& key, const json& value, msg::TaskSpec& spec)
     return read_string(value, key, proto::kMaxIdempotencyKeyBytes, spec.idempotency_key);
   }
   if (key == "argv") return read_argv(value, spec.argv);
+  if (key == "module") return read_string(value, key, proto::kMaxNameBytes, spec.module);
+  if (key == "args") {
+    spec.args = json_to_msgpack(Json(value));
+    if (spec.args.size() > proto::kMaxModuleArgsBytes) return std::string("'args' is too large");
+    return std::nullopt;
+  }
+  if (key == "http") return read_http_json(value, spec.http);
+  if (key == "sandbox") return read_sandbox_json(value, spec.sandbox);
   if (key == "env") return read_env(value, spec.env);
   if (key == "type") return read_string(value, key, proto::kMaxNameBytes, spec.type);
   if (key == "project") return read_string(value, key, proto::kMaxNameBytes, spec.project);
@@ -170,7 +179,7 @@ std::optional<std::string> parse_task_line(std::string_view text, const msg::Tas
     if (key == "env") spec.env.clear();
     if (auto error = read_field(key, value, spec)) return error;
   }
-  if (spec.type != "noop" && !object.contains("argv")) return std::string("'argv' is required");
+  if (spec.type == "shell" && !object.contains("argv")) return std::string("'argv' is required");
   if (auto error = read_start(object, now_ms, spec)) return error;
   if (auto error = check_policy(spec.retry)) return error;
   if (auto error = msg::validate(spec)) return error->message;

@@ -1,6 +1,8 @@
 // Human renderings of one task; see task_report.hpp.
 #include "broker/zfleetctl/task_report.hpp"
 
+#include "broker/zfleetctl/event_view.hpp"
+#include "broker/zfleetctl/json_view.hpp"
 #include "broker/zfleetctl/units.hpp"
 
 namespace zfleet::ctl {
@@ -56,6 +58,11 @@ std::uint64_t run_time_ms(const msg::TaskView& task) {
 }  // namespace
 
 std::string describe_outcome(const msg::Outcome& o) {
+  if (!o.killed_by.empty()) {
+    std::string text = "killed by the worker: " + o.killed_by + " limit";
+    if (o.signal) text += " (" + signal_name(*o.signal) + ")";
+    return text;
+  }
   if (o.cancelled) {
     if (o.signal) return "cancelled (killed by " + signal_name(*o.signal) + ")";
     return "cancelled";
@@ -93,6 +100,7 @@ Fields status_fields(const msg::TaskView& task, std::int64_t now_ms) {
     fields.emplace_back("ran for",
                         format_duration_ms(span_ms(task.started_at_ms, task.finished_at_ms)));
   }
+  if (task.live) fields.emplace_back("live", live_summary(*task.live));
   return fields;
 }
 
@@ -117,6 +125,7 @@ Fields result_fields(const msg::TaskView& task) {
   }
   const msg::Outcome& o = *task.outcome;
   fields.emplace_back("outcome", describe_outcome(o));
+  if (task.live) fields.emplace_back("live", live_summary(*task.live));
   fields.emplace_back("worker", or_dash(task.worker));
   fields.emplace_back("attempts", std::to_string(task.attempts));
   fields.emplace_back(
@@ -127,6 +136,10 @@ Fields result_fields(const msg::TaskView& task) {
   fields.emplace_back("cpu", "user " + format_duration_ms(o.user_cpu_ms) + ", sys " +
                                  format_duration_ms(o.sys_cpu_ms));
   fields.emplace_back("max rss", o.max_rss_kb == 0 ? "-" : format_bytes(o.max_rss_kb * 1024));
+  if (o.peak_rss_kb != 0) fields.emplace_back("peak rss", format_bytes(o.peak_rss_kb * 1024));
+  if (o.progress) fields.emplace_back("progress", std::to_string(*o.progress) + "%");
+  if (!o.sandbox.empty()) fields.emplace_back("sandbox", o.sandbox);
+  if (!o.result.empty()) fields.emplace_back("result", dump_line(result_json(o.result)));
   fields.emplace_back("stdout", format_bytes(o.stdout_bytes));
   fields.emplace_back("stderr", format_bytes(o.stderr_bytes));
   return fields;

@@ -1,6 +1,8 @@
 // Human renderings of durations, timestamps, sizes, rates and signals.
 #include "broker/zfleetctl/units.hpp"
 
+#include <cctype>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -88,6 +90,41 @@ std::string signal_name(int signal) {
     if (number == signal) return name;
   }
   return "SIG" + std::to_string(signal);
+}
+
+std::optional<std::uint64_t> parse_size(std::string_view text) {
+  std::size_t digits = 0;
+  std::uint64_t value = 0;
+  for (; digits < text.size() && text[digits] >= '0' && text[digits] <= '9'; ++digits) {
+    const std::uint64_t digit = static_cast<std::uint64_t>(text[digits] - '0');
+    if (value > (UINT64_MAX - digit) / 10) return std::nullopt;
+    value = value * 10 + digit;
+  }
+  if (digits == 0) return std::nullopt;
+  std::string unit;
+  for (char c : text.substr(digits))
+    unit.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  if (unit.ends_with("IB")) {
+    unit.erase(unit.size() - 2);
+  } else if (unit.size() > 1 && unit.ends_with("B")) {
+    unit.pop_back();
+  } else if (unit == "B") {
+    unit.clear();
+  }
+  int shift = 0;
+  if (unit == "K") {
+    shift = 10;
+  } else if (unit == "M") {
+    shift = 20;
+  } else if (unit == "G") {
+    shift = 30;
+  } else if (unit == "T") {
+    shift = 40;
+  } else if (!unit.empty()) {
+    return std::nullopt;
+  }
+  if (shift != 0 && value > (UINT64_MAX >> shift)) return std::nullopt;
+  return value << shift;
 }
 
 }  // namespace zfleet::ctl

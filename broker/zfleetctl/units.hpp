@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace zfleet::ctl {
 
@@ -17,6 +19,11 @@ std::string format_timestamp_ms(std::int64_t unix_ms);
 
 // "512 B", "1.5 KiB", "12.3 MiB", "1.2 GiB".
 std::string format_bytes(std::uint64_t bytes);
+
+// "256M" -> 268435456: a byte count with an optional binary suffix K, M, G or
+// T (also KiB, MiB, ..., KB, MB, ...: all powers of 1024) and an optional "B".
+// nullopt for anything else or an overflow.
+std::optional<std::uint64_t> parse_size(std::string_view text);
 
 // "1234/s", "12.5/s"; "-" when nothing can be said yet.
 std::string format_rate(double per_second);

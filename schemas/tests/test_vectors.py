@@ -27,12 +27,14 @@ RETRY_KINDS = {"exit", "signal", "timeout", "lost", "error"}
 COMMANDS = {
     "client->broker": {"SUBMIT", "STATUS", "RESULT", "STATS", "WORKERS", "PROJECTS",
                        "SET_LIMIT", "PING", "CANCEL", "DLQ_LIST", "DLQ_RETRY", "DLQ_PURGE",
-                       "SET_POLICY"},
+                       "SET_POLICY", "SUSPEND", "RESUME", "LOGS"},
     "broker->client": {"SUBMITTED", "STATUS_REPLY", "RESULT_REPLY", "STATS_REPLY",
-                       "WORKERS_REPLY", "PROJECTS_REPLY", "OK", "PONG", "DLQ_REPLY", "ERROR"},
+                       "WORKERS_REPLY", "PROJECTS_REPLY", "OK", "PONG", "DLQ_REPLY", "ERROR",
+                       "LOGS_REPLY"},
     "worker->broker": {"READY", "STARTED", "CREDIT", "DONE", "FAILED", "REJECT", "DRAIN",
-                       "DISCONNECT", "HEARTBEAT"},
-    "broker->worker": {"WELCOME", "TASK", "HEARTBEAT", "DISCONNECT", "ERROR", "CANCEL"},
+                       "DISCONNECT", "HEARTBEAT", "EVENT", "OUTPUT"},
+    "broker->worker": {"WELCOME", "TASK", "HEARTBEAT", "DISCONNECT", "ERROR", "CANCEL",
+                       "SUSPEND", "RESUME"},
 }
 
 
@@ -144,7 +146,8 @@ def task_views(body):
     if isinstance(body.get("task"), dict) and "state" in body["task"]:
         yield body["task"]
     for view in body.get("tasks") or []:
-        yield view
+        if "state" in view:  # HEARTBEAT's tasks are activity entries, not views
+            yield view
 
 
 def policies(body):

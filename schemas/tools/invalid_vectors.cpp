@@ -351,11 +351,11 @@ void add_body_errors(std::vector<Vector>& out) {
                     "incomplete, which is checked before its size.",
                     "MALFORMED_BODY"));
   std::string deep = "\x81\xa1x";
-  for (int i = 0; i < 8; ++i)
+  for (int i = 0; i < 16; ++i)
     deep += std::string("\x91", 1);
   deep += std::string("\x00", 1);
   out.push_back(bad("nested_too_deep", c::kPing, kCB, deep,
-                    "containers nested 9 deep (the limit is 8).", "TOO_LARGE"));
+                    "containers nested 17 deep (the limit is 16).", "TOO_LARGE"));
   out.push_back(bad("ext_type", c::kPing, kCB, std::string("\x81\xa3req\xd4\x01\x07", 8),
                     "ext types are not used by v1; any ext value is refused.", "TOO_LARGE"));
 }

@@ -60,7 +60,8 @@ inline RoundTrip round_trip(std::string_view command, std::string_view direction
       return round_trip_as<msg::Request>(bytes);
     }
     if (command == c::kSetLimit) return round_trip_as<msg::SetLimitRequest>(bytes);
-    if (command == c::kCancel || command == c::kDlqRetry) {
+    if (command == c::kCancel || command == c::kDlqRetry || command == c::kSuspend ||
+        command == c::kResume || command == c::kLogs) {
       return round_trip_as<msg::TaskQuery>(bytes);
     }
     if (command == c::kDlqList) return round_trip_as<msg::DlqListRequest>(bytes);
@@ -77,6 +78,7 @@ inline RoundTrip round_trip(std::string_view command, std::string_view direction
     if (command == c::kOk) return round_trip_as<msg::OkReply>(bytes);
     if (command == c::kPong) return round_trip_as<msg::PongReply>(bytes);
     if (command == c::kDlqReply) return round_trip_as<msg::DlqReply>(bytes);
+    if (command == c::kLogsReply) return round_trip_as<msg::LogsReply>(bytes);
     if (command == c::kError) return round_trip_as<msg::ErrorReply>(bytes);
   } else if (direction == kWorkerToBroker) {
     if (command == c::kReady) return round_trip_as<msg::Ready>(bytes);
@@ -88,13 +90,17 @@ inline RoundTrip round_trip(std::string_view command, std::string_view direction
     if (command == c::kDrain) return detail::round_trip_empty(bytes);
     if (command == c::kDisconnect) return round_trip_as<msg::Disconnect>(bytes);
     if (command == c::kHeartbeat) return round_trip_as<msg::Heartbeat>(bytes);
+    if (command == c::kEvent) return round_trip_as<msg::Event>(bytes);
+    if (command == c::kOutput) return round_trip_as<msg::OutputChunk>(bytes);
   } else if (direction == kBrokerToWorker) {
     if (command == c::kWelcome) return round_trip_as<msg::Welcome>(bytes);
     if (command == c::kTask) return round_trip_as<msg::TaskAssignment>(bytes);
     if (command == c::kHeartbeat) return round_trip_as<msg::Heartbeat>(bytes);
     if (command == c::kDisconnect) return round_trip_as<msg::Disconnect>(bytes);
     if (command == c::kError) return round_trip_as<msg::ErrorReply>(bytes);
-    if (command == c::kCancel) return round_trip_as<msg::CancelAttempt>(bytes);
+    if (command == c::kCancel || command == c::kSuspend || command == c::kResume) {
+      return round_trip_as<msg::CancelAttempt>(bytes);
+    }
   }
   RoundTrip unknown;
   unknown.known = false;

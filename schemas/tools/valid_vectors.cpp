@@ -160,6 +160,46 @@ msg::TaskView view(msg::TaskState state) {
   return v;
 }
 
+msg::WorkerView worker_view(std::string id, std::string host, std::uint64_t pid,
+                            std::uint32_t slots, std::uint32_t busy, std::uint32_t credit,
+                            std::vector<std::string> labels, std::uint64_t done,
+                            std::uint64_t connected_ms, std::uint64_t idle_ms, bool draining) {
+  msg::WorkerView v;
+  v.id = std::move(id);
+  v.hostname = std::move(host);
+  v.pid = pid;
+  v.slots = slots;
+  v.busy = busy;
+  v.credit = credit;
+  v.labels = std::move(labels);
+  v.tasks_done = done;
+  v.connected_ms = connected_ms;
+  v.idle_ms = idle_ms;
+  v.draining = draining;
+  return v;
+}
+
+msg::Ready ready(std::string id, std::string host, std::uint64_t pid, std::uint32_t slots,
+                 std::uint32_t credit, std::vector<std::string> labels, std::string version,
+                 std::vector<msg::LeaseRef> running) {
+  msg::Ready r;
+  r.worker_id = std::move(id);
+  r.hostname = std::move(host);
+  r.pid = pid;
+  r.slots = slots;
+  r.credit = credit;
+  r.labels = std::move(labels);
+  r.version = std::move(version);
+  r.running = std::move(running);
+  return r;
+}
+
+msg::Heartbeat heartbeat(std::uint32_t running) {
+  msg::Heartbeat h;
+  h.running = running;
+  return h;
+}
+
 template <typename M>
 Vector valid(std::string name, std::string_view command, const char* direction, const M& m,
              std::string description) {
@@ -365,9 +405,9 @@ void add_client_replies(std::vector<Vector>& out) {
                                        {"tasks_failed", 2},
                                        {"queue_depth", 1}}},
                       "STATS_REPLY: counter names to non-negative integers."));
-  msg::WorkerView wa{"w-host-a-1",     "host-a", 4242,   4,  3,    1,
-                     {"linux", "gpu"}, 1000,     60'000, 15, false};
-  msg::WorkerView wb{"w-host-b-1", "host-b", 777, 2, 1, 0, {}, 5, 1'200, 300, true};
+  msg::WorkerView wa =
+      worker_view("w-host-a-1", "host-a", 4242, 4, 3, 1, {"linux", "gpu"}, 1000, 60'000, 15, false);
+  msg::WorkerView wb = worker_view("w-host-b-1", "host-b", 777, 2, 1, 0, {}, 5, 1'200, 300, true);
   out.push_back(valid("workers_reply", c::kWorkersReply, kBC, msg::WorkersReply{7, {wa, wb}},
                       "WORKERS_REPLY with two workers, the second one draining."));
   out.push_back(valid("workers_reply_empty", c::kWorkersReply, kBC, msg::WorkersReply{7, {}},
@@ -391,8 +431,19 @@ void add_client_replies(std::vector<Vector>& out) {
   out.push_back(valid("ok", c::kOk, kBC, msg::OkReply{10}, "OK to SET_LIMIT request 10."));
   out.push_back(valid("ok_count", c::kOk, kBC, msg::OkReply{33, 17},
                       "OK to DLQ_PURGE request 33: 17 dead tasks were deleted."));
-  out.push_back(valid("pong", c::kPong, kBC, msg::PongReply{9, "0.1.0", 86'400'000},
-                      "PONG: the broker's version and uptime in ms."));
+  {
+    msg::PongReply pong;
+    pong.req = 9;
+    pong.version = "0.1.0";
+    pong.uptime_ms = 86'400'000;
+    out.push_back(valid("pong", c::kPong, kBC, pong,
+                        "PONG: the broker's version and uptime in ms (events off: no events "
+                        "key)."));
+    pong.events = "tcp://0.0.0.0:5557";
+    out.push_back(valid("pong_events", c::kPong, kBC, pong,
+                        "PONG of a broker publishing events on a wildcard address: a client "
+                        "connects to port 5557 of the host it reached the broker on."));
+  }
   out.push_back(valid("error_invalid_field", c::kError, kBC,
                       msg::ErrorReply{2, ErrorCode::kInvalidField, "task: 'priority' must be 0-10"},
                       "ERROR answering request 2: code and name from the catalogue, a message "
@@ -410,13 +461,12 @@ void add_client_replies(std::vector<Vector>& out) {
 
 void add_worker_messages(std::vector<Vector>& out) {
   out.push_back(valid("ready_minimal", c::kReady, kWB,
-                      msg::Ready{"w-host-a-1", "host-a", 4242, 4, 4, {}, "0.1.0", {}},
+                      ready("w-host-a-1", "host-a", 4242, 4, 4, {}, "0.1.0", {}),
                       "READY of a fresh worker: 4 slots, all offered as credit, no labels, "
                       "nothing running."));
   out.push_back(valid(
       "ready_reconnect", c::kReady, kWB,
-      msg::Ready{
-          "w-host-a-1", "host-a", 4242, 4, 2, {"linux", "zone:a"}, "0.1.0", {{42, 2}, {43, 1}}},
+      ready("w-host-a-1", "host-a", 4242, 4, 2, {"linux", "zone:a"}, "0.1.0", {{42, 2}, {43, 1}}),
       "READY after a reconnect: two attempts it still runs or holds a result for, so "
       "credit is slots minus 2."));
   out.push_back(valid("started", c::kStarted, kWB, msg::Started{42, 2, 31337, kT0 + 20},
@@ -448,7 +498,7 @@ void add_worker_messages(std::vector<Vector>& out) {
                  msg::encode_empty(),
                  "DRAIN: an empty map. The worker takes no new tasks.",
                  {}});
-  out.push_back(valid("heartbeat_worker", c::kHeartbeat, kWB, msg::Heartbeat{3},
+  out.push_back(valid("heartbeat_worker", c::kHeartbeat, kWB, heartbeat(3),
                       "HEARTBEAT from a worker running 3 attempts."));
   out.push_back(valid("disconnect_worker", c::kDisconnect, kWB, msg::Disconnect{"shutdown"},
                       "DISCONNECT from a worker that is stopping."));
@@ -469,13 +519,206 @@ void add_worker_messages(std::vector<Vector>& out) {
                       msg::CancelAttempt{43, 1, "not the current attempt"},
                       "CANCEL after READY listed an attempt that is no longer current (the "
                       "task was requeued, redispatched or finished meanwhile)."));
-  out.push_back(valid("heartbeat_broker", c::kHeartbeat, kBW, msg::Heartbeat{0},
+  out.push_back(valid("heartbeat_broker", c::kHeartbeat, kBW, heartbeat(0),
                       "HEARTBEAT from the broker (running is always 0 in this direction)."));
   out.push_back(valid("disconnect_broker", c::kDisconnect, kBW, msg::Disconnect{"shutting down"},
                       "DISCONNECT from the broker: the worker should reconnect later."));
   out.push_back(valid("error_unknown_worker", c::kError, kBW,
                       msg::ErrorReply{0, ErrorCode::kUnknownWorker, "send READY first"},
                       "ERROR to a worker that sent DONE before READY: it must send READY."));
+}
+
+void add_monitoring(std::vector<Vector>& out) {
+  {
+    msg::TaskSpec module;
+    module.type = "module";
+    module.project = "media";
+    module.module = "thumbnail";
+    module.args = std::string(
+        "\x82\xa5width\xcd\x02\x80\xa4tags\x92\xa1"
+        "a\xc3",
+        19);
+    out.push_back(valid("submit_module", c::kSubmit, kCB, msg::SubmitRequest{40, module},
+                        "SUBMIT of a module task: no argv; args is one msgpack value of any type "
+                        "(here a map) handed to the module as is."));
+  }
+  {
+    msg::TaskSpec http;
+    http.type = "http";
+    http.http.method = "POST";
+    http.http.url = "https://api.example.com/v1/hook";
+    http.http.headers = {{"Content-Type", "application/json"}};
+    http.http.body = "{\"ok\":true}";
+    http.http.max_response_bytes = 65'536;
+    http.http.max_redirects = 0;
+    http.http.allow = {"api.example.com"};
+    http.http.deny = {"10.0.0.0/8"};
+    out.push_back(valid("submit_http", c::kSubmit, kCB, msg::SubmitRequest{41, http},
+                        "SUBMIT of an http task: the request in the http map; no redirects "
+                        "followed; host rules narrow the worker's own."));
+  }
+  {
+    msg::TaskSpec boxed = minimal_spec();
+    boxed.sandbox.cpu_seconds = 60;
+    boxed.sandbox.memory_bytes = 268'435'456;
+    boxed.sandbox.memory_soft_bytes = 201'326'592;
+    boxed.sandbox.address_space_bytes = 4'294'967'296;
+    boxed.sandbox.open_files = 256;
+    boxed.sandbox.processes = 32;
+    boxed.sandbox.file_size_bytes = 1'073'741'824;
+    boxed.sandbox.network = "none";
+    boxed.sandbox.stall_ms = 30'000;
+    boxed.sandbox.kill_on_stall = true;
+    out.push_back(valid("submit_sandbox", c::kSubmit, kCB, msg::SubmitRequest{42, boxed},
+                        "SUBMIT with every sandbox limit: they only tighten the worker's own "
+                        "(it applies the smaller of each)."));
+  }
+  out.push_back(valid("suspend", c::kSuspend, kCB, msg::TaskQuery{43, 42, 0},
+                      "SUSPEND task 42: the body of STATUS."));
+  out.push_back(valid("resume", c::kResume, kCB, msg::TaskQuery{44, 42, 0},
+                      "RESUME task 42: the body of STATUS."));
+  out.push_back(valid("logs", c::kLogs, kCB, msg::TaskQuery{45, 42, 0},
+                      "LOGS of task 42: the body of STATUS."));
+  {
+    msg::LogsReply running;
+    running.req = 45;
+    running.id = 42;
+    running.state = msg::TaskState::kRunning;
+    running.stdout_data = "step 3 of 4\n";
+    running.stdout_offset = 20'480;
+    out.push_back(valid("logs_reply_running", c::kLogsReply, kBC, running,
+                        "LOGS_REPLY of a running task: the last bytes the broker holds and "
+                        "the stream offset of their first byte (stderr empty at offset 0)."));
+    msg::LogsReply done;
+    done.req = 46;
+    done.id = 43;
+    done.state = msg::TaskState::kSucceeded;
+    done.stdout_data = "done\n";
+    done.stdout_offset = 995;
+    done.stderr_data = "warning\n";
+    out.push_back(valid("logs_reply_final", c::kLogsReply, kBC, done,
+                        "LOGS_REPLY of a finished task: the outcome's tails; stdout_offset is "
+                        "stdout_bytes minus the tail's size."));
+  }
+  {
+    msg::TaskView t;
+    t.id = 42;
+    t.type = "shell";
+    t.project = "etl";
+    t.priority = 5;
+    t.state = msg::TaskState::kRunning;
+    t.attempts = 1;
+    t.worker = "w-host-a-1";
+    t.submitted_at_ms = kT0;
+    t.started_at_ms = kT0 + 5;
+    msg::LiveStatus live;
+    live.progress = 40;
+    live.message = "copying";
+    live.rss_kb = 20'480;
+    live.cpu_ms = 1'200;
+    live.output_bytes = 4'096;
+    live.idle_ms = 250;
+    live.suspended = true;
+    t.live = live;
+    out.push_back(valid("status_reply_live", c::kStatusReply, kBC, msg::TaskReply{3, t},
+                        "STATUS_REPLY of a running task with its worker's last report in "
+                        "live (here suspended)."));
+    t.state = msg::TaskState::kFailed;
+    t.live.reset();
+    t.finished_at_ms = kT0 + 9'000;
+    msg::Outcome o;
+    o.signal = 9;
+    o.stdout_bytes = 0;
+    o.started_at_ms = kT0 + 5;
+    o.finished_at_ms = kT0 + 9'000;
+    o.max_rss_kb = 262'144;
+    o.result = std::string("\x81\xa5rows\x00", 8);
+    o.killed_by = "memory";
+    o.sandbox = "rlimits,cgroup,seccomp,netns";
+    o.peak_rss_kb = 262'200;
+    o.progress = 70;
+    t.outcome = o;
+    out.push_back(valid("result_reply_killed", c::kResultReply, kBC, msg::TaskReply{5, t},
+                        "RESULT_REPLY of an attempt the worker killed above its memory limit: "
+                        "killed_by, the sandbox layers applied, the group's peak RSS, the "
+                        "last progress and a result value."));
+  }
+  {
+    msg::WorkerView w = worker_view("w-host-c-1", "host-c", 99, 6, 2, 4, {}, 12, 5'000, 100, false);
+    w.min_slots = 2;
+    w.max_slots = 8;
+    w.layers = {"rlimits", "cgroup", "seccomp"};
+    w.task_types = {"shell", "module", "http", "noop"};
+    w.modules = {"thumbnail"};
+    out.push_back(valid("workers_reply_adaptive", c::kWorkersReply, kBC, msg::WorkersReply{7, {w}},
+                        "WORKERS_REPLY of an adaptive worker: slots is its count now, between "
+                        "min_slots and max_slots; what it can run and the layers it applies."));
+    msg::Ready r = ready("w-host-c-1", "host-c", 99, 6, 6, {}, "0.1.0", {});
+    r.min_slots = 2;
+    r.max_slots = 8;
+    r.layers = w.layers;
+    r.task_types = w.task_types;
+    r.modules = w.modules;
+    out.push_back(valid("ready_adaptive", c::kReady, kWB, r,
+                        "READY of a worker whose slot count adapts between 2 and 8 (6 now), "
+                        "with its sandbox layers, task types and modules."));
+  }
+  {
+    msg::Heartbeat h = heartbeat(1);
+    h.slots = 5;
+    msg::TaskActivity a;
+    a.task_id = 42;
+    a.attempt = 1;
+    a.status.progress = 40;
+    a.status.message = "copying";
+    a.status.rss_kb = 20'480;
+    a.status.cpu_ms = 1'200;
+    a.status.output_bytes = 4'096;
+    a.status.idle_ms = 250;
+    h.tasks.push_back(a);
+    out.push_back(valid("heartbeat_activity", c::kHeartbeat, kWB, h,
+                        "HEARTBEAT with the worker's slot count now and one activity entry per "
+                        "running attempt."));
+  }
+  {
+    msg::Event e;
+    e.kind = "progress";
+    e.at_ms = kT0 + 1'000;
+    e.task_id = 42;
+    e.attempt = 1;
+    e.percent = 40;
+    e.message = "copying";
+    out.push_back(valid("event_progress", c::kEvent, kWB, e,
+                        "EVENT: a progress marker of attempt 1 of task 42 (the broker fills "
+                        "project and worker when it republishes it)."));
+    msg::Event k;
+    k.kind = "killed";
+    k.at_ms = kT0 + 2'000;
+    k.task_id = 42;
+    k.attempt = 1;
+    k.rss_kb = 262'200;
+    k.reason = "memory";
+    k.message = "above memory_bytes";
+    out.push_back(valid("event_killed", c::kEvent, kWB, k,
+                        "EVENT: the worker killed the attempt (reason memory)."));
+    msg::Event slots;
+    slots.kind = "slots_down";
+    slots.at_ms = kT0 + 3'000;
+    slots.message = "load 7.9 on 4 cpus";
+    slots.from = 6;
+    slots.to = 5;
+    out.push_back(valid("event_slots_down", c::kEvent, kWB, slots,
+                        "EVENT about the worker itself (no task_id): its slot count went from "
+                        "6 to 5."));
+  }
+  out.push_back(valid("output_chunk", c::kOutput, kWB,
+                      msg::OutputChunk{42, 1, "stdout", 4'096, "step 3 of 4\n"},
+                      "OUTPUT: bytes 4096.. of attempt 1's stdout."));
+  out.push_back(valid("suspend_worker", c::kSuspend, kBW, msg::CancelAttempt{42, 1, "client"},
+                      "SUSPEND: SIGSTOP attempt 1 of task 42's process group; the body of "
+                      "CANCEL."));
+  out.push_back(valid("resume_worker", c::kResume, kBW, msg::CancelAttempt{42, 1, "client"},
+                      "RESUME: SIGCONT it again."));
 }
 
 // Valid bodies that are not the canonical form; the re-encoded form is in
@@ -649,6 +892,7 @@ std::vector<Vector> valid_vectors() {
   add_client_requests(out);
   add_client_replies(out);
   add_worker_messages(out);
+  add_monitoring(out);
   add_non_canonical(out);
   return out;
 }

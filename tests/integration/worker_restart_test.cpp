@@ -8,6 +8,8 @@
 #include <optional>
 #include <sstream>
 
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 #include <boost/filesystem.hpp>
 
@@ -50,7 +52,11 @@ TEST(WorkerRestart, ChildOfAKilledWorkerIsEndedAndItsTaskRunsAgain) {
 
   // The first attempt leaves a mark and sleeps; a later one sees the mark
   // and succeeds at once, so the test ends soon after the rerun.
-  const std::string mark = fleet.dir() + "/first-attempt-ran";
+  // In a directory every task uid may write, as /tmp is.
+  const std::string shared = fleet.dir() + "/shared";
+  ASSERT_EQ(::mkdir(shared.c_str(), 0777), 0);
+  ASSERT_EQ(::chmod(shared.c_str(), 01777), 0);
+  const std::string mark = shared + "/first-attempt-ran";
   msg::TaskSpec spec;
   spec.argv = {"/bin/sh", "-c",
                "test -e " + mark + " && exit 0; touch " + mark + "; exec sleep 30"};

@@ -82,6 +82,10 @@ TEST(GoldenVectors, CoverEveryMessageTypeInEveryDirection) {
       {"WELCOME", "broker->worker"},        {"TASK", "broker->worker"},
       {"HEARTBEAT", "broker->worker"},      {"DISCONNECT", "broker->worker"},
       {"ERROR", "broker->worker"},          {"CANCEL", "broker->worker"},
+      {"SUSPEND", "client->broker"},        {"RESUME", "client->broker"},
+      {"LOGS", "client->broker"},           {"LOGS_REPLY", "broker->client"},
+      {"EVENT", "worker->broker"},          {"OUTPUT", "worker->broker"},
+      {"SUSPEND", "broker->worker"},        {"RESUME", "broker->worker"},
   };
   std::set<std::pair<std::string, std::string>> valid;
   for (const auto& v : all_vectors()) {

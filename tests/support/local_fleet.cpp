@@ -1,6 +1,8 @@
 // LocalFleet; see local_fleet.hpp.
 #include "tests/support/local_fleet.hpp"
 
+#include <sys/stat.h>
+
 #include <stdlib.h>
 
 #include <filesystem>
@@ -25,14 +27,17 @@ LocalFleet::LocalFleet(std::vector<std::string> broker_args)
   std::string pattern = (std::filesystem::temp_directory_path() / "zfleet-test-XXXXXX").string();
   if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
   dir_ = pattern;
+  // Sandboxed tasks run as other uids and must reach their directories below.
+  ::chmod(dir_.c_str(), 0711);
   start_broker("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
   client_ = std::make_unique<Client>(Client::Options{endpoints_.clients, Millis{5000}});
 }
 
 void LocalFleet::start_broker(const std::string& clients, const std::string& workers) {
   std::filesystem::remove(dir_ + "/ready");
-  std::vector<std::string> args = {"--clients",    clients,         "--workers",  workers,
-                                   "--ready-file", dir_ + "/ready", "--data-dir", dir_ + "/data"};
+  std::vector<std::string> args = {
+      "--clients",     clients,      "--workers",    workers,    "--ready-file",
+      dir_ + "/ready", "--data-dir", dir_ + "/data", "--events", "tcp://127.0.0.1:*"};
   args.insert(args.end(), broker_args_.begin(), broker_args_.end());
   broker_ = FleetProcess::start(ZFLEET_BROKER_BIN, args, logging_to(dir_ + "/broker.log"));
   auto ready = read_ready_file(dir_ + "/ready", std::chrono::seconds(10));
@@ -56,9 +61,10 @@ LocalFleet::~LocalFleet() {
 
 std::size_t LocalFleet::add_worker(const std::string& id, unsigned slots,
                                    std::vector<std::string> extra_args) {
-  std::vector<std::string> args = {"--broker",   endpoints_.workers,  "--id",
-                                   id,           "--slots",           std::to_string(slots),
-                                   "--work-dir", dir_ + "/work-" + id};
+  std::vector<std::string> args = {
+      "--broker",      endpoints_.workers,    "--id",       id,
+      "--slots",       std::to_string(slots), "--work-dir", dir_ + "/work-" + id,
+      "--modules-dir", ZFLEET_MODULES_DIR};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   workers_.push_back(
       FleetProcess::start(ZFLEET_WORKER_BIN, args, logging_to(dir_ + "/worker-" + id + ".log")));

@@ -28,7 +28,22 @@ std::vector<std::string> seeds() {
   ready.credit = 2;
   ready.labels = {"gpu"};
   ready.running = {{1, 1}};
-  return {msg::encode(submit),
+  ready.max_slots = 4;
+  ready.layers = {"rlimits"};
+  msg::Event event;
+  event.kind = "progress";
+  event.task_id = 1;
+  event.attempt = 1;
+  event.percent = 50;
+  event.message = "half";
+  msg::Heartbeat heartbeat;
+  heartbeat.running = 1;
+  heartbeat.slots = 2;
+  heartbeat.tasks.push_back({1, 1, {}});
+  return {msg::encode(event),
+          msg::encode(msg::OutputChunk{1, 1, "stdout", 0, "out"}),
+          msg::encode(heartbeat),
+          msg::encode(submit),
           msg::encode(done),
           msg::encode(ready),
           msg::encode(msg::TaskQuery{1, 1, 10}),
@@ -91,6 +106,11 @@ TEST(HostileInput, DecodersSurviveMutatedAndRandomBodies) {
     decode_as<msg::ProjectsReply>(bytes);
     decode_as<msg::StatsReply>(bytes);
     decode_as<msg::ErrorReply>(bytes);
+    decode_as<msg::Event>(bytes);
+    decode_as<msg::OutputChunk>(bytes);
+    decode_as<msg::Heartbeat>(bytes);
+    decode_as<msg::LogsReply>(bytes);
+    decode_as<msg::PongReply>(bytes);
   }
 }
 
@@ -101,9 +121,9 @@ TEST(HostileInput, BrokerAnswersOrIgnoresEveryHostileMessage) {
   broker::Broker core(broker::BrokerSettings{}, clock, store);
   const auto base = seeds();
   const std::vector<std::string> commands = {
-      "SUBMIT", "STATUS",    "RESULT",     "STATS",  "WORKERS", "PROJECTS", "SET_LIMIT",
-      "PING",   "READY",     "DONE",       "FAILED", "REJECT",  "CREDIT",   "STARTED",
-      "DRAIN",  "HEARTBEAT", "DISCONNECT", "NOPE",   ""};
+      "SUBMIT",     "STATUS", "RESULT", "STATS",   "WORKERS", "PROJECTS", "SET_LIMIT", "PING",
+      "READY",      "DONE",   "FAILED", "REJECT",  "CREDIT",  "STARTED",  "DRAIN",     "HEARTBEAT",
+      "DISCONNECT", "NOPE",   "",       "SUSPEND", "RESUME",  "LOGS",     "EVENT",     "OUTPUT"};
   for (int i = 0; i < 20'000; ++i) {
     const std::string body =
         i % 3 == 0 ? random_bytes(rng) : mutate(base[rng() % base.size()], rng);
@@ -126,6 +146,11 @@ TEST(HostileInput, BrokerAnswersOrIgnoresEveryHostileMessage) {
       EXPECT_TRUE(codec::parse_body(out.body, error).has_value()) << error.message;
     }
     core.outbox().clear();
+    for (const auto& event : core.events()) {
+      codec::DecodeError error;
+      EXPECT_TRUE(codec::parse_body(event.body, error).has_value()) << error.message;
+    }
+    core.events().clear();
   }
   const auto& s = core.stats();
   EXPECT_GT(s.bad_bodies, 0u);

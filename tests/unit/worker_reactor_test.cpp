@@ -132,7 +132,10 @@ class ReactorTest : public ::testing::Test {
       SignalSource signals(!ChildProcess::pidfd_supported());
       SystemClock clock;
       try {
-        Reactor reactor(config_, clock, signals);
+        // The sandbox is covered by its own tests; this one is about the loop.
+        config_.sandbox = false;
+        Reactor reactor(config_, clock, signals, HostCapabilities{}, WorkerPolicy(false, false),
+                        std::nullopt);
         tid.set_value(static_cast<pid_t>(::syscall(SYS_gettid)));
         exit_code_ = reactor.run();
       } catch (...) {
