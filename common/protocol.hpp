@@ -102,7 +102,9 @@ inline constexpr std::uint64_t kMaxBackoffMs = 24ULL * 3600 * 1000;
 inline constexpr std::uint64_t kMaxDlqList = 10'000;
 // Module and HTTP tasks.
 inline constexpr std::size_t kMaxModuleArgsBytes = 1024 * 1024;  // one msgpack object
-inline constexpr std::size_t kMaxResultBytes = 4 * 1024 * 1024;  // Outcome.result
+// Outcome.result: a full 4 MiB HTTP body plus its response map (headers
+// are capped at 64 KiB) must fit.
+inline constexpr std::size_t kMaxResultBytes = 4 * 1024 * 1024 + 128 * 1024;
 inline constexpr std::size_t kMaxUrlBytes = 8192;
 inline constexpr std::size_t kMaxHttpHeaders = 100;
 inline constexpr std::size_t kMaxHttpHeaderBytes = 64 * 1024;

@@ -10,20 +10,12 @@
 #include <charconv>
 #include <memory>
 
+#include "worker/proc_stat.hpp"
 #include "worker/unique_fd.hpp"
 
 namespace zfleet::worker {
 
 namespace {
-
-std::string_view next_field(std::string_view& rest) {
-  while (!rest.empty() && rest.front() == ' ')
-    rest.remove_prefix(1);
-  const auto end = rest.find_first_of(" \n");
-  const std::string_view field = rest.substr(0, end);
-  rest.remove_prefix(end == std::string_view::npos ? rest.size() : end);
-  return field;
-}
 
 template <typename T>
 bool to_number(std::string_view s, T& out) {
@@ -57,9 +49,9 @@ Scales scales() {
 std::uint64_t resident_kb(const std::string& dir, const Scales& s, std::array<char, 1024>& buf) {
   std::string_view statm = read_small(dir + "/statm", buf);
   if (!statm.empty()) {
-    next_field(statm);
+    next_proc_field(statm);
     std::uint64_t pages = 0;
-    if (to_number(next_field(statm), pages)) return pages * s.page_kb;
+    if (to_number(next_proc_field(statm), pages)) return pages * s.page_kb;
   }
   // status is a few KiB: read it through a larger buffer.
   UniqueFd fd(::open((dir + "/status").c_str(), O_RDONLY | O_CLOEXEC));
@@ -73,7 +65,7 @@ std::uint64_t resident_kb(const std::string& dir, const Scales& s, std::array<ch
   std::string_view rest = status.substr(at + 6);
   rest.remove_prefix(std::min(rest.find_first_not_of(" \t"), rest.size()));
   std::uint64_t kb = 0;
-  return to_number(next_field(rest), kb) ? kb : 0;
+  return to_number(next_proc_field(rest), kb) ? kb : 0;
 }
 
 class Accumulator {
@@ -83,12 +75,12 @@ class Accumulator {
   // Adds pid when it exists and (pgid > 0) belongs to group pgid.
   void add(const std::string& pid, pid_t pgid) {
     const std::string dir = root_ + "/" + pid;
-    const auto stat = parse_stat_usage(read_small(dir + "/stat", buffer_));
+    const auto stat = parse_proc_stat(read_small(dir + "/stat", buffer_));
     if (!stat || (pgid > 0 && stat->pgrp != pgid)) return;
     // A zombie's own time is not yet in its parent's cutime, so it counts;
     // it holds no memory and is no longer running.
-    ticks_ += stat->ticks;
-    if (stat->state == 'Z' || stat->state == 'X') return;
+    ticks_ += stat->cpu_ticks;
+    if (stat->dead()) return;
     usage_.rss_kb += resident_kb(dir, scales_, buffer_);
     ++usage_.processes;
   }
@@ -111,27 +103,6 @@ bool all_digits(std::string_view s) {
 }
 
 }  // namespace
-
-std::optional<StatUsage> parse_stat_usage(std::string_view line) {
-  const auto close = line.rfind(')');
-  if (close == std::string_view::npos) return std::nullopt;
-  std::string_view rest = line.substr(close + 1);
-  // Fields 3 to 17 follow the command name.
-  std::array<std::string_view, 15> fields;
-  for (auto& f : fields) {
-    f = next_field(rest);
-    if (f.empty()) return std::nullopt;
-  }
-  StatUsage out;
-  if (fields[0].size() != 1 || !to_number(fields[2], out.pgrp)) return std::nullopt;
-  out.state = fields[0].front();
-  for (std::size_t i = 11; i <= 14; ++i) {  // fields 14-17
-    std::uint64_t ticks = 0;
-    if (!to_number(fields[i], ticks)) return std::nullopt;
-    out.ticks += ticks;
-  }
-  return out;
-}
 
 std::optional<GroupUsage> sample_process_group(pid_t pgid, const std::string& proc_root) {
   if (pgid <= 0) return std::nullopt;

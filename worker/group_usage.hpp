@@ -45,14 +45,4 @@ std::optional<GroupUsage> sample_process_group(pid_t pgid, const std::string& pr
 std::optional<GroupUsage> sample_pids(const std::vector<int>& pids,
                                       const std::string& proc_root = "/proc");
 
-// The fields of /proc/PID/stat a usage sample needs; exposed for tests.
-struct StatUsage {
-  char state = '?';
-  pid_t pgrp = 0;
-  std::uint64_t ticks = 0;  // utime + stime + cutime + cstime, clock ticks
-};
-// The command name (field 2) may hold spaces and ')', so parsing starts
-// after the last ')'.
-std::optional<StatUsage> parse_stat_usage(std::string_view line);
-
 }  // namespace zfleet::worker

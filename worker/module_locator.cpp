@@ -1,6 +1,8 @@
 // Module name validation and lookup; see module_locator.hpp.
 #include "worker/module_locator.hpp"
 
+#include "common/messages.hpp"
+
 #include <sys/stat.h>
 
 #include <cstdlib>
@@ -10,10 +12,6 @@ namespace zfleet::worker {
 
 namespace {
 
-bool is_lower_alnum(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
 std::string canonical(const std::string& path) {
   std::unique_ptr<char, decltype(&std::free)> real(::realpath(path.c_str(), nullptr), &std::free);
   return real ? std::string(real.get()) : std::string();
@@ -21,17 +19,9 @@ std::string canonical(const std::string& path) {
 
 }  // namespace
 
-bool valid_module_name(std::string_view name) {
-  if (name.empty() || name.size() > 64 || !is_lower_alnum(name.front())) return false;
-  for (const char c : name) {
-    if (!is_lower_alnum(c) && c != '_' && c != '-') return false;
-  }
-  return true;
-}
-
 bool locate_module(const std::string& modules_dir, const std::string& name, std::string& path,
                    std::string& error) {
-  if (!valid_module_name(name)) {
+  if (!msg::valid_module_name(name)) {
     error = "invalid module name '" + name.substr(0, 80) +
             "' (lowercase letters, digits, '_' and '-', at most 64)";
     return false;

@@ -10,8 +10,7 @@
 
 namespace zfleet::worker {
 
-bool valid_module_name(std::string_view name);
-
+// Names are checked with msg::valid_module_name (the protocol's rule).
 // The canonical path of module `name`; false with `error` when the name is
 // invalid or no acceptable file exists.
 bool locate_module(const std::string& modules_dir, const std::string& name, std::string& path,

@@ -14,16 +14,6 @@ namespace zfleet::worker {
 
 namespace {
 
-// Splits off the next space-separated field of `rest`.
-std::string_view next_field(std::string_view& rest) {
-  while (!rest.empty() && rest.front() == ' ')
-    rest.remove_prefix(1);
-  const auto end = rest.find(' ');
-  const std::string_view field = rest.substr(0, end);
-  rest.remove_prefix(end == std::string_view::npos ? rest.size() : end);
-  return field;
-}
-
 template <typename T>
 bool to_number(std::string_view s, T& out) {
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
@@ -31,6 +21,15 @@ bool to_number(std::string_view s, T& out) {
 }
 
 }  // namespace
+
+std::string_view next_proc_field(std::string_view& rest) {
+  while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\n'))
+    rest.remove_prefix(1);
+  const auto end = rest.find_first_of(" \n");
+  const std::string_view field = rest.substr(0, end);
+  rest.remove_prefix(end == std::string_view::npos ? rest.size() : end);
+  return field;
+}
 
 std::optional<ProcStat> parse_proc_stat(std::string_view line) {
   const auto close = line.rfind(')');
@@ -40,7 +39,7 @@ std::optional<ProcStat> parse_proc_stat(std::string_view line) {
   // Field 3 onwards; field 22 is the 20th after the command name.
   std::string_view fields[20];
   for (auto& f : fields) {
-    f = next_field(rest);
+    f = next_proc_field(rest);
     if (f.empty()) return std::nullopt;
   }
   if (fields[0].size() != 1) return std::nullopt;
@@ -48,6 +47,11 @@ std::optional<ProcStat> parse_proc_stat(std::string_view line) {
   if (!to_number(fields[2], out.pgrp) || !to_number(fields[3], out.sid) ||
       !to_number(fields[19], out.start_time)) {
     return std::nullopt;
+  }
+  for (std::size_t i = 11; i <= 14; ++i) {  // fields 14-17
+    std::uint64_t ticks = 0;
+    if (!to_number(fields[i], ticks)) return std::nullopt;
+    out.cpu_ticks += ticks;
   }
   return out;
 }

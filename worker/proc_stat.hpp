@@ -19,6 +19,9 @@ struct ProcStat {
   pid_t pgrp = 0;                // field 5
   pid_t sid = 0;                 // field 6
   std::uint64_t start_time = 0;  // field 22, clock ticks after boot
+  // utime + stime + cutime + cstime (fields 14-17), clock ticks: the time of
+  // the process and of the children it has reaped.
+  std::uint64_t cpu_ticks = 0;
   bool dead() const { return state == 'Z' || state == 'X'; }
 };
 
@@ -28,5 +31,8 @@ std::optional<ProcStat> read_proc_stat(pid_t pid);
 // (field 2) may hold spaces and parentheses, so parsing starts after the
 // last ')'.
 std::optional<ProcStat> parse_proc_stat(std::string_view line);
+
+// Splits off the next field of `rest` (separated by spaces or newlines).
+std::string_view next_proc_field(std::string_view& rest);
 
 }  // namespace zfleet::worker

@@ -275,6 +275,7 @@ void Reactor::collect_finished() {
     } else {
       r.kind = ResultKind::kDone;
       r.outcome = std::move(f.outcome);
+      bound_result(r.outcome);
       ++counters_.tasks_done;
     }
     spdlog::debug("task {} attempt {} finished", r.task_id, r.attempt);

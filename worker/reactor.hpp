@@ -60,6 +60,10 @@ struct WorkerCounters {
   std::uint64_t resumes = 0;
 };
 
+// A result over the protocol's limit would make the whole DONE undeliverable:
+// the attempt fails instead, saying why.
+void bound_result(msg::Outcome& outcome);
+
 // Module names deployed in `dir` (<name>.so or libzfleet_<name>.so).
 std::vector<std::string> list_modules(const std::string& dir);
 

@@ -18,6 +18,17 @@ constexpr Millis kSlotCheckEvery{1000};
 
 }  // namespace
 
+void bound_result(msg::Outcome& o) {
+  if (o.result.size() <= proto::kMaxResultBytes) return;
+  const std::size_t size = o.result.size();
+  std::string().swap(o.result);
+  o.signal.reset();
+  o.exit_code = 1;
+  if (!o.stderr_tail.empty() && o.stderr_tail.back() != '\n') o.stderr_tail += '\n';
+  o.stderr_tail += "zfleet: the result is " + std::to_string(size) + " bytes, over the limit of " +
+                   std::to_string(proto::kMaxResultBytes) + "\n";
+}
+
 // Module names deployed in `dir` (<name>.so), for READY and the log.
 std::vector<std::string> list_modules(const std::string& dir) {
   std::vector<std::string> names;
@@ -112,6 +123,7 @@ void Reactor::collect_module_results() {
     o.finished_at_ms = m.finished_at_ms;
     o.user_cpu_ms = m.cpu_ms;
     o.max_rss_kb = o.peak_rss_kb = m.rss_kb;
+    bound_result(o);
     ++counters_.tasks_done;
     outbox_.push(std::move(r));
   }

@@ -287,7 +287,6 @@ void TaskRunner::on_poll(const zmq_pollitem_t* items, std::size_t count) {
       if (auto status = a->child->try_reap()) finish(*a, *status);
     }
     a->polled_stdin = a->out.polled = a->err.polled = a->polled_exit = false;
-    if (!a->done) watch(*a, now);
   }
   std::erase_if(attempts_, [](const auto& a) { return a->done; });
 }

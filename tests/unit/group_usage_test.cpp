@@ -13,6 +13,7 @@
 #include <boost/filesystem.hpp>
 
 #include "worker/group_usage.hpp"
+#include "worker/proc_stat.hpp"
 
 namespace zfleet::worker {
 namespace {
@@ -121,13 +122,13 @@ TEST_F(GroupUsageFakeProc, SamplePidsSumsTheListedProcessesWhateverTheirGroup) {
 }
 
 TEST(GroupUsageStat, ParsesFromTheLastParenthesis) {
-  const auto stat = parse_stat_usage(stat_line(7, "a) b (c) R 9 9", 'S', 42, 3, 4, 5, 6));
+  const auto stat = parse_proc_stat(stat_line(7, "a) b (c) R 9 9", 'S', 42, 3, 4, 5, 6));
   ASSERT_TRUE(stat);
   EXPECT_EQ(stat->state, 'S');
   EXPECT_EQ(stat->pgrp, 42);
-  EXPECT_EQ(stat->ticks, 18u);
-  EXPECT_FALSE(parse_stat_usage(""));
-  EXPECT_FALSE(parse_stat_usage("7 (x) S 1 2 3"));
+  EXPECT_EQ(stat->cpu_ticks, 18u);
+  EXPECT_FALSE(parse_proc_stat(""));
+  EXPECT_FALSE(parse_proc_stat("7 (x) S 1 2 3"));
 }
 
 TEST(GroupUsageReal, MeasuresARealProcessGroup) {

@@ -20,6 +20,7 @@
 
 #include "common/clock.hpp"
 #include "common/codec.hpp"
+#include "common/messages.hpp"
 #include "worker/child_process.hpp"
 #include "worker/module_locator.hpp"
 #include "worker/module_pool.hpp"
@@ -413,14 +414,14 @@ TEST_F(ModulePoolTest, PrivateDirectoriesAreRemovedWithRunners) {
 }
 
 TEST(ModuleName, AcceptsOnlyPlainNames) {
-  EXPECT_TRUE(valid_module_name("echo"));
-  EXPECT_TRUE(valid_module_name("0hash_v2-fast"));
-  EXPECT_TRUE(valid_module_name(std::string(64, 'a')));
-  EXPECT_FALSE(valid_module_name(std::string(65, 'a')));
-  EXPECT_FALSE(valid_module_name("-x"));
-  EXPECT_FALSE(valid_module_name("x.y"));
-  EXPECT_FALSE(valid_module_name(".."));
-  EXPECT_FALSE(valid_module_name(std::string_view("x\0y", 3)));
+  EXPECT_TRUE(msg::valid_module_name("echo"));
+  EXPECT_TRUE(msg::valid_module_name("0hash_v2-fast"));
+  EXPECT_TRUE(msg::valid_module_name(std::string(64, 'a')));
+  EXPECT_FALSE(msg::valid_module_name(std::string(65, 'a')));
+  EXPECT_FALSE(msg::valid_module_name("-x"));
+  EXPECT_FALSE(msg::valid_module_name("x.y"));
+  EXPECT_FALSE(msg::valid_module_name(".."));
+  EXPECT_FALSE(msg::valid_module_name(std::string_view("x\0y", 3)));
 }
 
 }  // namespace
