@@ -100,7 +100,8 @@ class ModulePoolTest : public ::testing::Test {
     return false;
   }
 
-  const ModuleOutcome& outcome(std::uint64_t task) const {
+  // A copy: pump() appends to finished_, so a reference into it would dangle.
+  ModuleOutcome outcome(std::uint64_t task) const {
     for (const auto& o : finished_)
       if (o.task_id == task) return o;
     throw std::logic_error("no outcome");
@@ -196,7 +197,7 @@ TEST_F(ModulePoolTest, CrashFailsOnlyItsTaskAndNextTaskGetsFreshRunner) {
   EXPECT_EQ(pool_->runners_started(), 2u);
   ASSERT_TRUE(pump([&] { return finished(1) && finished(2); }));
 
-  const ModuleOutcome& crashed = outcome(1);
+  const ModuleOutcome crashed = outcome(1);
   EXPECT_FALSE(crashed.ok);
   EXPECT_TRUE(crashed.runner_crashed);
   ASSERT_TRUE(crashed.runner_signal.has_value());
@@ -301,7 +302,7 @@ TEST_F(ModulePoolTest, TimeoutKillsRunner) {
   EXPECT_TRUE(pool_->holds(1, 1));
   clock_.advance(1ms);
   ASSERT_TRUE(pump([&] { return finished(1); }));
-  const ModuleOutcome& o = outcome(1);
+  const ModuleOutcome o = outcome(1);
   EXPECT_FALSE(o.ok);
   EXPECT_TRUE(o.timed_out);
   EXPECT_FALSE(o.runner_crashed);
