@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include "worker/sandbox.hpp"
 #include "worker/seccomp_filter.hpp"
@@ -71,6 +72,14 @@ HostCapabilities HostCapabilities::detect(const std::string& cgroup_dir) {
   });
   if (!caps.netns) caps.notes.emplace_back("cannot create a network namespace");
 
+  caps.private_tmp = in_child([] {
+    SandboxPlan plan;
+    plan.private_tmp = true;
+    std::memcpy(plan.tmpfs_options.data(), "mode=1777,size=65536", 21);
+    return apply_in_child(plan).ok();
+  });
+  if (!caps.private_tmp) caps.notes.emplace_back("cannot mount a private /tmp");
+
   caps.uid_switch = ::geteuid() == 0 && in_child([] {
                       return ::syscall(SYS_setgroups, 0, nullptr) == 0 &&
                              ::syscall(SYS_setresgid, kProbeUid, kProbeUid, kProbeUid) == 0 &&
@@ -91,6 +100,7 @@ std::vector<std::string> HostCapabilities::layer_names() const {
   if (no_new_privs) names.emplace_back("no_new_privs");
   if (seccomp) names.emplace_back("seccomp");
   if (netns) names.emplace_back("netns");
+  if (private_tmp) names.emplace_back("private_tmp");
   if (uid_switch) names.emplace_back("uid");
   if (cgroup.version != CgroupVersion::kNone) names.push_back(cgroup.layer_name());
   return names;

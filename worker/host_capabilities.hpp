@@ -16,9 +16,10 @@ namespace zfleet::worker {
 struct HostCapabilities {
   bool rlimits = false;
   bool no_new_privs = false;
-  bool seccomp = false;     // the kernel filters and libseccomp builds a program
-  bool netns = false;       // unshare(CLONE_NEWNET) and bringing loopback up
-  bool uid_switch = false;  // root, able to drop to another uid
+  bool seccomp = false;      // the kernel filters and libseccomp builds a program
+  bool netns = false;        // unshare(CLONE_NEWNET) and bringing loopback up
+  bool private_tmp = false;  // unshare(CLONE_NEWNS) and tmpfs mounts in it
+  bool uid_switch = false;   // root, able to drop to another uid
   CgroupSetup cgroup;
   // Why a layer is missing, for the start-up log.
   std::vector<std::string> notes;
@@ -28,7 +29,8 @@ struct HostCapabilities {
   // cgroup hierarchy.
   static HostCapabilities detect(const std::string& cgroup_dir = "zfleet");
 
-  // e.g. {"rlimits", "no_new_privs", "seccomp", "netns", "uid", "cgroup-v1(memory,pids,cpu)"}
+  // e.g. {"rlimits", "no_new_privs", "seccomp", "netns", "private_tmp", "uid",
+  //       "cgroup-v1(memory,pids,cpu)"}
   std::vector<std::string> layer_names() const;
   // The names joined with ',', then the notes: one line for the log.
   std::string describe() const;

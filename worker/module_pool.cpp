@@ -111,12 +111,17 @@ ModulePool::ModulePool(const Clock& clock, ModulePoolOptions options, Sandbox* s
     }
     options_.work_dir = pattern;
     own_work_dir_ = true;
-  } else if (::mkdir(options_.work_dir.c_str(), 0711) != 0 && errno != EEXIST) {
-    throw std::runtime_error("module pool directory " + options_.work_dir + ": " +
-                             std::strerror(errno));
+    // Runners running as another uid reach their directories by name.
+    ::chmod(options_.work_dir.c_str(), 0711);
+  } else {
+    // A worker killed with SIGKILL leaves its runners' directories; runner
+    // names restart at 1, and a new runner must not find an old one's files.
+    // The directory itself is made with the first runner.
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(options_.work_dir, ec)) {
+      if (entry.path().filename().string().starts_with("runner-")) remove_tree(entry.path());
+    }
   }
-  // Runners running as another uid reach their directories by name.
-  ::chmod(options_.work_dir.c_str(), 0711);
 }
 
 ModulePool::~ModulePool() {
@@ -177,8 +182,21 @@ ModulePool::Runner* ModulePool::spawn_runner(const ModuleJob& job, const std::st
   const bool switch_user = runner->sandbox && runner->sandbox->plan.switch_user;
   const uid_t uid = switch_user ? runner->sandbox->plan.uid : ::geteuid();
   const gid_t gid = switch_user ? runner->sandbox->plan.gid : ::getegid();
+  if (::mkdir(options_.work_dir.c_str(), 0711) != 0 && errno != EEXIST) {
+    error = "module pool directory " + options_.work_dir + ": " + std::strerror(errno);
+    return nullptr;
+  }
+  ::chmod(options_.work_dir.c_str(), 0711);  // whatever the umask made of it
   runner->dir = options_.work_dir + "/" + name;
   if (!make_private_directory(runner->dir, uid, gid, error)) return nullptr;
+  const std::vector<std::string> helpers{std::filesystem::absolute(options_.runner_path).string(),
+                                         std::filesystem::absolute(module_path).string()};
+  if (runner->sandbox &&
+      !keep_task_paths(runner->sandbox->plan, std::filesystem::absolute(runner->dir).string(),
+                       std::filesystem::absolute(runner->dir).string(), error, helpers)) {
+    remove_tree(runner->dir);
+    return nullptr;
+  }
 
   auto fail = [&](std::string why) -> Runner* {
     remove_tree(runner->dir);

@@ -32,7 +32,8 @@ struct ModuleReply;
 struct ModulePoolOptions {
   std::string modules_dir;  // where <name>.so files are deployed
   std::string runner_path;  // the zfleet-module-runner executable
-  // Runners' private directories (HOME, TMPDIR, cwd) are made below it;
+  // Runners' private directories (HOME, TMPDIR, cwd) are made below it, and
+  // those a killed worker left there are removed when the pool starts;
   // empty: a fresh directory under /tmp, removed with the pool.
   std::string work_dir;
   std::uint32_t max_tasks_per_runner = 1000;

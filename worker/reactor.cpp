@@ -48,9 +48,9 @@ ModulePoolOptions module_options(const WorkerConfig& config) {
   ModulePoolOptions o;
   o.modules_dir = config.modules_dir;
   o.runner_path = config.module_runner;
-  // Without modules the pool never starts a runner; its own temporary
-  // directory then goes with it.
-  if (!config.modules_dir.empty()) o.work_dir = config.work_dir + "/modules";
+  // Under the work directory, not a fresh one in /tmp: a worker killed
+  // with SIGKILL cannot remove what it made, and its next life sweeps here.
+  o.work_dir = config.work_dir + "/modules";
   o.max_tasks_per_runner = config.module_max_tasks;
   o.max_runner_rss_kb = config.module_max_rss_mb * 1024;
   o.max_idle_runners = std::max<std::size_t>(2, config.slots);

@@ -22,6 +22,7 @@
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "worker/cgroup.hpp"
 #include "worker/host_capabilities.hpp"
@@ -45,6 +46,22 @@ struct SandboxPlan {
   std::array<std::array<char, kMaxPath>, kMaxCgroups> cgroup_procs{};
   std::uint8_t cgroup_count = 0;
   bool new_netns = false;  // unshare(CLONE_NEWNET), then loopback up
+  // unshare(CLONE_NEWNS), then a tmpfs (mounted with tmpfs_options) on each
+  // of kPrivateTmpDirs. Each of `kept` that lies under one of them is bound
+  // back at its own path: the task's directory (writable), and the helper
+  // programs and module it needs (read-only), so a worker installed or
+  // working under /tmp still runs. The child then re-enters `cwd`, since
+  // its old one is on a covered mount.
+  struct KeptPath {
+    std::array<char, kMaxPath> path{};
+    bool read_only = false;
+  };
+  static constexpr std::size_t kMaxKept = 3;
+  bool private_tmp = false;
+  std::array<char, 48> tmpfs_options{};
+  std::array<KeptPath, kMaxKept> kept{};
+  std::uint8_t kept_count = 0;
+  std::array<char, kMaxPath> cwd{};
   std::array<Limit, kMaxRlimits> rlimits{};
   std::uint8_t rlimit_count = 0;
   bool switch_user = false;
@@ -58,12 +75,27 @@ struct SandboxPlan {
 static_assert(std::is_trivially_copyable_v<SandboxPlan> &&
               std::is_trivially_destructible_v<SandboxPlan>);
 
+// The directories a private /tmp covers, in the order they are mounted.
+inline constexpr const char* kPrivateTmpDirs[] = {"/tmp", "/var/tmp", "/dev/shm"};
+
+// Points `plan`'s private /tmp at what the child must still reach: the
+// task's directory `home`, its starting directory `cwd` and up to two
+// read-only `files` (a helper program, a module). All absolute. False with
+// `error` when a path is too long or not absolute.
+bool keep_task_paths(SandboxPlan& plan, const std::string& home, const std::string& cwd,
+                     std::string& error, const std::vector<std::string>& files = {});
+
 // apply_in_child()'s steps, in the order they run.
 enum class SandboxStep : std::uint8_t {
   kNone,
   kCgroupJoin,
   kNetns,
   kLoopback,
+  kMountns,
+  kPrivateMounts,
+  kPrivateTmp,
+  kKeepPath,
+  kReenterCwd,
   kRlimit,
   kSetgroups,
   kSetgid,
@@ -89,8 +121,11 @@ struct SandboxFailure {
 //  2. new network namespace (needs CAP_SYS_ADMIN, so before the uid drop),
 //     with loopback brought up as Docker's "none" network does: the task
 //     reaches nothing outside, but programs that talk to 127.0.0.1 work;
-//  3. rlimits (only lowered, which needs no capability);
-//  4. supplementary groups, gid, then uid, via syscall(): glibc's wrappers
+//  3. new mount namespace, made private before anything is mounted so no
+//     mount propagates back to the host, with fresh tmpfs mounts on /tmp,
+//     /var/tmp and /dev/shm (also needs CAP_SYS_ADMIN);
+//  4. rlimits (only lowered, which needs no capability);
+//  5. supplementary groups, gid, then uid, via syscall(): glibc's wrappers
 //     would try to signal the parent's threads, which the vfork child must
 //     not do. Dropping every uid also drops the capabilities;
 //  5. no_new_privs, which lets an unprivileged process load a filter;
@@ -103,7 +138,7 @@ SandboxFailure apply_in_child(const SandboxPlan& plan) noexcept;
 struct PreparedSandbox {
   SandboxPlan plan;
   CgroupLease cgroup;
-  std::string applied;  // e.g. "rlimits,no_new_privs,seccomp,netns,uid,cgroup-v1"
+  std::string applied;  // e.g. "rlimits,no_new_privs,seccomp,netns,private_tmp,uid,cgroup-v1"
   std::string skipped;  // optional layers this host lacks, with why
 };
 

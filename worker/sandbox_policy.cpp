@@ -67,6 +67,9 @@ SandboxPolicy tighten(const SandboxPolicy& base, const SandboxPolicy& request) {
   out.network_need = stricter(base.network_need, request.network_need);
   out.seccomp = base.seccomp || request.seccomp;
   out.seccomp_need = stricter(base.seccomp_need, request.seccomp_need);
+  out.private_tmp = base.private_tmp || request.private_tmp;
+  out.private_tmp_need = stricter(base.private_tmp_need, request.private_tmp_need);
+  out.tmp_size_bytes = std::min(base.tmp_size_bytes, request.tmp_size_bytes);
 
   auto& c = out.cgroup;
   c.memory_max_bytes = min_set(base.cgroup.memory_max_bytes, request.cgroup.memory_max_bytes);
@@ -88,6 +91,7 @@ std::string describe(const SandboxPolicy& p) {
   out += " user=" + (p.run_as_user.empty() ? std::string("(worker's)") : p.run_as_user);
   out += p.network == NetworkMode::kNone ? " net=none" : " net=host";
   out += p.seccomp ? " seccomp=on" : " seccomp=off";
+  out += p.private_tmp ? " tmp=" + std::to_string(p.tmp_size_bytes) + "B" : " tmp=host";
   out += " cgroup:";
   put(out, "memory", p.cgroup.memory_max_bytes, "B");
   put(out, "pids", p.cgroup.pids_max, "");

@@ -1,5 +1,6 @@
 // SandboxPolicy says how tightly a task child is confined: rlimits, no_new_privs,
-// the uid it runs as, its network, a seccomp filter and a cgroup leaf. Each
+// the uid it runs as, its network, a seccomp filter, a private /tmp and a
+// cgroup leaf. Each
 // layer is `required` (the task fails rather than run without it) or
 // `optional` (applied where the host allows, reported otherwise). The worker
 // holds one policy; projects and tasks may only tighten it (tighten()), never
@@ -60,6 +61,13 @@ struct SandboxPolicy {
   // kernel demands of a process that loads a filter without CAP_SYS_ADMIN.
   bool seccomp = true;
   Need seccomp_need = Need::kOptional;
+  // A mount namespace of its own with fresh tmpfs mounts on /tmp, /var/tmp
+  // and /dev/shm, each capped at tmp_size_bytes (pages count against the
+  // task's memory cgroup): files one task leaves there are invisible to the
+  // next, and the host's temporary files are invisible to all.
+  bool private_tmp = true;
+  Need private_tmp_need = Need::kOptional;
+  std::uint64_t tmp_size_bytes = std::uint64_t{256} << 20;
   CgroupLayer cgroup;
 
   // The worker-wide default: every layer on, "nobody" when running as root.

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include <spdlog/spdlog.h>
 
@@ -180,6 +181,13 @@ StartResult TaskRunner::start(const msg::TaskAssignment& task, const AttemptPoli
     cwd_path = spec.cwd.empty() ? a.work_dir : a.work_dir + "/" + spec.cwd;
   }
   cwd = cwd_path.c_str();
+  if (a.sandbox) {
+    std::vector<std::string> helpers;
+    if (http) helpers.push_back(std::filesystem::absolute(options_.http_fetch).string());
+    if (!keep_task_paths(a.sandbox->plan, std::filesystem::absolute(a.work_dir).string(),
+                         std::filesystem::absolute(cwd_path).string(), error, helpers))
+      return fail(std::move(error));
+  }
 
   Pipe out;
   Pipe err;

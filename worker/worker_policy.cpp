@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -95,6 +96,9 @@ SandboxPolicy to_request_policy(const msg::SandboxRequest& r) {
   p.run_as_user_need = Need::kOptional;
   p.seccomp = false;
   p.seccomp_need = Need::kOptional;
+  p.private_tmp = false;
+  p.private_tmp_need = Need::kOptional;
+  p.tmp_size_bytes = std::numeric_limits<std::uint64_t>::max();
   p.network = r.network == "none" ? NetworkMode::kNone : NetworkMode::kHost;
   p.network_need = Need::kOptional;
   p.cgroup.need = Need::kOptional;
@@ -174,6 +178,13 @@ std::optional<WorkerPolicy> WorkerPolicy::parse(const std::string& text, bool ru
       base.sandbox.run_as_user = j.at("user").get<std::string>();
       if (!running_as_root) base.sandbox.run_as_user.clear();
     }
+    if (j.contains("tmp_bytes")) {
+      const json& size = j.at("tmp_bytes");
+      if (!size.is_number_unsigned() || size.get<std::uint64_t>() < 4096) {
+        throw std::invalid_argument("'tmp_bytes' must be an integer of at least 4096");
+      }
+      base.sandbox.tmp_size_bytes = size.get<std::uint64_t>();
+    }
     if (j.contains("sandbox")) {
       const auto mode = j.at("sandbox").get<std::string>();
       if (mode != "on" && mode != "off") throw std::invalid_argument("sandbox must be on or off");
@@ -193,6 +204,8 @@ std::optional<WorkerPolicy> WorkerPolicy::parse(const std::string& text, bool ru
       if (off) s.network = NetworkMode::kHost;
       s.run_as_user_need = read_need(layers, "uid", s.run_as_user_need, off);
       if (off) s.run_as_user.clear();
+      s.private_tmp_need = read_need(layers, "private_tmp", s.private_tmp_need, off);
+      if (off) s.private_tmp = false;
       s.cgroup.need = read_need(layers, "cgroup", s.cgroup.need, off);
       if (off) {
         s.cgroup.memory_max_bytes.reset();

@@ -8,6 +8,8 @@
 //   "fail", "text": s      fails with error s
 //   "exit", "code": n      exits the runner with status n
 //   "pid"                  returns the runner's pid
+//   "uid"                  returns the runner's uid
+//   "exists", "path": s    returns 1 if s exists for the runner, else 0
 // any other action (or none) returns the args unchanged.
 #include <signal.h>
 #include <unistd.h>
@@ -96,6 +98,10 @@ int run(const unsigned char* args, std::size_t len, const zfleet_module_host* ho
     std::_Exit(static_cast<int>(number(root, "code")));
   } else if (action == "pid") {
     return result_u64(host, static_cast<std::uint64_t>(::getpid()));
+  } else if (action == "uid") {
+    return result_u64(host, ::getuid());
+  } else if (action == "exists") {
+    return result_u64(host, ::access(text(root, "path").c_str(), F_OK) == 0 ? 1 : 0);
   } else {
     return host->set_result(host->ctx, args, len);
   }

@@ -135,6 +135,38 @@ TEST_F(SandboxEscape, ReadingAnotherTasksDirectoryFails) {
   expect_healthy();
 }
 
+// /tmp and /dev/shm are the usual place to leave something for whoever
+// runs next: each task gets its own, and the host's stay out of sight.
+TEST_F(SandboxEscape, FilesLeftInTmpReachNeitherOtherTasksNorTheHost) {
+  if (!root()) GTEST_SKIP() << "needs root: a private /tmp takes a mount namespace";
+  const std::string name = "zfleet-escape-" + std::to_string(::getpid());
+  const std::string host_file = "/tmp/" + name + "-host";
+  std::ofstream(host_file) << "host secret\n";
+  auto holder = shell({"/bin/sh", "-c",
+                       "echo secret > /tmp/" + name + " && echo secret > /dev/shm/" + name +
+                           " && echo '::progress 50 written' && exec sleep 20"});
+  auto holder_id = fleet_.client().submit(holder);
+  ASSERT_TRUE(holder_id.ok());
+  ASSERT_TRUE(test_support::eventually(
+      [&] {
+        auto s = fleet_.client().status(holder_id.value());
+        return s.ok() && s.value().live && s.value().live->progress == 50;
+      },
+      10s, 20ms));
+  const auto t = run(fleet_, shell({"/bin/sh", "-c",
+                                    "cat /tmp/" + name + " /dev/shm/" + name + " " + host_file +
+                                        " 2>&1; ls /tmp /dev/shm; exit 0"}));
+  EXPECT_EQ(t.state, msg::TaskState::kSucceeded) << describe(t);
+  EXPECT_EQ(t.outcome->stdout_tail.find("secret"), std::string::npos) << t.outcome->stdout_tail;
+  EXPECT_EQ(t.outcome->stdout_tail.find(name + "-host\n"), std::string::npos)
+      << t.outcome->stdout_tail;
+  EXPECT_NE(::access(("/tmp/" + name).c_str(), F_OK), 0) << "the task's file reached the host";
+  EXPECT_NE(::access(("/dev/shm/" + name).c_str(), F_OK), 0);
+  ASSERT_TRUE(fleet_.client().cancel(holder_id.value()).ok());
+  ::unlink(host_file.c_str());
+  expect_healthy();
+}
+
 TEST_F(SandboxEscape, AForkBombIsContainedAndCleanedUp) {
   if (!root())
     GTEST_SKIP() << "needs root: without a cgroup pids limit a fork bomb reaches the host";

@@ -44,7 +44,12 @@ bool runs(const worker::ChildRecord& r) {
 
 TEST(WorkerRestart, ChildOfAKilledWorkerIsEndedAndItsTaskRunsAgain) {
   LocalFleet fleet({"--heartbeat-ms", "100"});
-  const auto first_life = fleet.add_worker("w1", 1);
+  // The attempts leave each other a mark in a shared directory under /tmp,
+  // which a private /tmp would hide.
+  const std::string policy = fleet.dir() + "/policy.json";
+  std::ofstream(policy) << R"({"layers": {"private_tmp": "off"}})";
+  const std::vector<std::string> worker_args{"--policy", policy};
+  const auto first_life = fleet.add_worker("w1", 1, worker_args);
   ASSERT_TRUE(fleet.await_workers(1, 10s)) << fleet.logs();
   // LocalFleet gives each worker id its own work directory, kept across
   // restarts; the state file lives there by default.
@@ -78,7 +83,7 @@ TEST(WorkerRestart, ChildOfAKilledWorkerIsEndedAndItsTaskRunsAgain) {
   // Children call setsid(): the worker's death leaves this one running.
   EXPECT_TRUE(runs(*child));
 
-  fleet.add_worker("w1", 1);
+  fleet.add_worker("w1", 1, worker_args);
   EXPECT_TRUE(eventually([&] { return !runs(*child); }, 10s)) << fleet.logs();
 
   std::optional<msg::TaskView> final_view;

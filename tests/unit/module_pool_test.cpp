@@ -17,6 +17,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <msgpack.hpp>
 
 #include "common/clock.hpp"
 #include "common/codec.hpp"
@@ -24,6 +25,7 @@
 #include "worker/child_process.hpp"
 #include "worker/module_locator.hpp"
 #include "worker/module_pool.hpp"
+#include "worker/sandbox.hpp"
 
 namespace zfleet::worker {
 namespace {
@@ -62,8 +64,8 @@ class ModulePoolTest : public ::testing::Test {
     return o;
   }
 
-  ModulePool& make_pool(ModulePoolOptions o) {
-    pool_ = std::make_unique<ModulePool>(clock_, std::move(o), nullptr);
+  ModulePool& make_pool(ModulePoolOptions o, Sandbox* sandbox = nullptr) {
+    pool_ = std::make_unique<ModulePool>(clock_, std::move(o), sandbox);
     return *pool_;
   }
 
@@ -412,6 +414,58 @@ TEST_F(ModulePoolTest, PrivateDirectoriesAreRemovedWithRunners) {
   ASSERT_TRUE(run(job(1, action("echo"))).ok);
   EXPECT_TRUE(pump([&] { return pool_->runners() == 0; }));
   EXPECT_TRUE(fs::is_empty(scratch_ / "pool"));
+}
+
+TEST_F(ModulePoolTest, LeftoversOfAKilledWorkerAreSweptAtStart) {
+  const fs::path pool = scratch_ / "pool";
+  fs::create_directories(pool / "runner-1");
+  std::ofstream(pool / "runner-1" / "secret") << "from the last life";
+  std::ofstream(pool / "unrelated") << "kept";
+  make_pool(options());
+  EXPECT_FALSE(fs::exists(pool / "runner-1"));
+  EXPECT_TRUE(fs::exists(pool / "unrelated"));
+  const ModuleOutcome o = run(job(1, action("echo")));
+  EXPECT_TRUE(o.ok) << o.error;
+}
+
+std::uint64_t as_u64(const std::string& packed) {
+  return msgpack::unpack(packed.data(), packed.size()).get().as<std::uint64_t>();
+}
+
+// A runner spawned with a policy runs under it: another uid, and a private
+// /tmp that hides the host's files but keeps the runner's own directory
+// (which lies under /tmp here).
+TEST_F(ModulePoolTest, SandboxedRunnerRunsAsItsUserWithAPrivateTmp) {
+  const HostCapabilities host = HostCapabilities::detect();
+  if (!host.uid_switch || !host.private_tmp) GTEST_SKIP() << "needs root: " << host.describe();
+  Sandbox sandbox(host);
+  const SandboxPolicy policy = SandboxPolicy::defaults(true);
+  make_pool(options(), &sandbox);
+  const fs::path host_file = scratch_.string() + "-host-file";
+  std::ofstream(host_file) << "host";
+  auto sandboxed = [&](std::uint64_t task, std::string args) {
+    ModuleJob j = job(task, std::move(args));
+    j.policy = &policy;
+    return j;
+  };
+
+  const ModuleOutcome uid = run(sandboxed(1, action("uid")));
+  ASSERT_TRUE(uid.ok) << uid.error << uid.stderr_tail;
+  EXPECT_EQ(as_u64(uid.result), 65534u);  // "nobody", the default policy's user
+
+  codec::MapWriter probe;
+  probe.str("action", "exists").str("path", host_file.string());
+  const ModuleOutcome hidden = run(sandboxed(2, probe.finish()));
+  ASSERT_TRUE(hidden.ok) << hidden.error;
+  EXPECT_EQ(as_u64(hidden.result), 0u) << "the host's /tmp is visible to the runner";
+  EXPECT_EQ(hidden.runner_pid, uid.runner_pid);  // the same runner served both
+
+  codec::MapWriter own;
+  own.str("action", "exists").str("path", (scratch_ / "pool" / "runner-1").string());
+  const ModuleOutcome kept = run(sandboxed(3, own.finish()));
+  ASSERT_TRUE(kept.ok) << kept.error;
+  EXPECT_EQ(as_u64(kept.result), 1u) << "the runner lost its own directory";
+  fs::remove(host_file);
 }
 
 TEST(ModuleName, AcceptsOnlyPlainNames) {

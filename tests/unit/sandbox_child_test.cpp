@@ -2,6 +2,8 @@
 // layer and checks from inside that it holds. Layers the host (or a non-root
 // run) lacks are skipped with the reason.
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/magic.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
@@ -9,8 +11,14 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
 
 #include <gtest/gtest.h>
 
@@ -155,6 +163,71 @@ TEST_F(SandboxChild, NetworkNoneHasOnlyLoopbackAndNoRoute) {
       << routes.output;
   EXPECT_EQ(routes.output.find("eth"), std::string::npos) << routes.output;
   EXPECT_NE(routes.output.find("lo"), std::string::npos) << routes.output;
+}
+
+// The task's directory lies under /tmp here, as with the default --work-dir:
+// the private /tmp must hide the host's files yet keep that directory, and
+// nothing mounted in the child may show up outside it.
+TEST_F(SandboxChild, PrivateTmpHidesTheHostsFilesButKeepsTheTaskDirectory) {
+  if (!detected_host().private_tmp) GTEST_SKIP() << "host without mount namespaces (needs root)";
+  char home_template[] = "/tmp/zfleet-ptmp-XXXXXX";
+  ASSERT_NE(::mkdtemp(home_template), nullptr);
+  const std::string home = home_template;
+  const std::string sub = home + "/sub";
+  const std::string marker = home + "-host-marker";
+  const std::string task_file = "/tmp/zfleet-ptmp-task-file-" + std::to_string(::getpid());
+  ASSERT_EQ(::mkdir(sub.c_str(), 0755), 0);
+  ASSERT_EQ(::close(::open(marker.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644)), 0);
+  ASSERT_EQ(::close(::open((home + "/given").c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644)), 0);
+  // A helper program under /tmp, as in a build tree there: kept, read-only.
+  const std::string helper = home + "-helper";
+  std::ofstream(helper) << "#!/bin/sh\necho helper ran\n";
+  ASSERT_EQ(::chmod(helper.c_str(), 0755), 0);
+
+  SandboxPolicy policy = bare_policy();
+  policy.private_tmp = true;
+  policy.tmp_size_bytes = 1 << 20;
+  SandboxPlan plan = prepare(policy);
+  std::string error;
+  ASSERT_TRUE(keep_task_paths(plan, home, sub, error, {helper})) << error;
+  const auto r = run_probe(plan, [&] {
+    char cwd[256];
+    if (::getcwd(cwd, sizeof cwd) == nullptr || sub != cwd) return 1;
+    if (::access(marker.c_str(), F_OK) == 0 || errno != ENOENT) return 2;
+    if (::access("../given", F_OK) != 0 || ::access((home + "/given").c_str(), F_OK) != 0) return 3;
+    for (const char* path : {task_file.c_str(), "/dev/shm/zfleet-ptmp", "../written"}) {
+      const int fd = ::open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+      if (fd < 0) return 4;
+      ::close(fd);
+    }
+    struct statfs fs;
+    if (::statfs("/tmp", &fs) != 0 || fs.f_type != TMPFS_MAGIC) return 5;
+    if (::access(helper.c_str(), R_OK | X_OK) != 0) return 7;
+    if (::open(helper.c_str(), O_WRONLY | O_CLOEXEC) >= 0 || errno != EROFS) return 8;
+    // The tmpfs is capped: 2 MiB does not fit in 1 MiB.
+    const int big = ::open("/tmp/big", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+    std::string block(64 << 10, 'x');
+    bool full = false;
+    for (int i = 0; i < 32 && !full; ++i)
+      full = ::write(big, block.data(), block.size()) < 0 && errno == ENOSPC;
+    ::close(big);
+    return full ? 0 : 6;
+  });
+  EXPECT_EQ(r.exit_code, 0) << "check " << r.exit_code << " failed; " << r.output;
+
+  EXPECT_EQ(::access(task_file.c_str(), F_OK), -1) << "the task's /tmp file reached the host";
+  EXPECT_EQ(::access("/tmp/big", F_OK), -1);
+  EXPECT_EQ(::access((home + "/written").c_str(), F_OK), 0) << "the task wrote elsewhere";
+  EXPECT_EQ(::access(marker.c_str(), F_OK), 0);
+  std::ifstream mounts("/proc/self/mountinfo");
+  std::string line;
+  while (std::getline(mounts, line))
+    EXPECT_EQ(line.find(home), std::string::npos) << "a mount leaked to the host: " << line;
+  ::unlink(task_file.c_str());
+  ::unlink("/dev/shm/zfleet-ptmp");
+  ::unlink(marker.c_str());
+  ::unlink(helper.c_str());
+  std::filesystem::remove_all(home);
 }
 
 TEST_F(SandboxChild, CpuLimitEndsABusyLoop) {

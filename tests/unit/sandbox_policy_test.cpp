@@ -1,4 +1,7 @@
 // tighten(): a request can only make the worker's sandbox policy stricter.
+#include <cstdint>
+#include <limits>
+
 #include <gtest/gtest.h>
 
 #include "worker/sandbox_policy.hpp"
@@ -17,6 +20,8 @@ SandboxPolicy loose() {
   p.run_as_user_need = Need::kOptional;
   p.network = NetworkMode::kHost;
   p.seccomp = false;
+  p.private_tmp = false;
+  p.tmp_size_bytes = std::numeric_limits<std::uint64_t>::max();
   p.cgroup = CgroupLayer{};
   return p;
 }
@@ -61,16 +66,21 @@ TEST(SandboxPolicyTighten, StricterSwitchesWinBothWays) {
   strict.seccomp = true;
   strict.no_new_privs = true;
   strict.rlimits.core_dumps = false;
+  strict.private_tmp = true;
+  strict.tmp_size_bytes = 1 << 20;
   for (const auto& [base, request] : {std::pair{strict, loose()}, std::pair{loose(), strict}}) {
     const SandboxPolicy out = tighten(base, request);
     EXPECT_EQ(out.network, NetworkMode::kNone);
     EXPECT_TRUE(out.seccomp);
+    EXPECT_TRUE(out.private_tmp);
+    EXPECT_EQ(out.tmp_size_bytes, 1u << 20);
     EXPECT_TRUE(out.no_new_privs);
     EXPECT_FALSE(out.rlimits.core_dumps);
   }
   const SandboxPolicy out = tighten(loose(), loose());
   EXPECT_EQ(out.network, NetworkMode::kHost);
   EXPECT_FALSE(out.seccomp);
+  EXPECT_FALSE(out.private_tmp);
   EXPECT_TRUE(out.rlimits.core_dumps);
 }
 
@@ -114,6 +124,8 @@ TEST(SandboxPolicyTighten, IsIdempotentAndTheDefaultsAreStrict) {
   EXPECT_EQ(defaults.run_as_user, "nobody");
   EXPECT_EQ(defaults.network, NetworkMode::kNone);
   EXPECT_TRUE(defaults.seccomp);
+  EXPECT_TRUE(defaults.private_tmp);
+  EXPECT_EQ(defaults.tmp_size_bytes, 256u << 20);
   EXPECT_TRUE(defaults.no_new_privs);
   EXPECT_FALSE(defaults.rlimits.core_dumps);
   EXPECT_EQ(SandboxPolicy::defaults(false).run_as_user, "");
@@ -129,6 +141,10 @@ TEST(SandboxPolicyDescribe, NamesUnitsAndSwitches) {
   EXPECT_NE(text.find("cpu=5s"), std::string::npos) << text;
   EXPECT_NE(text.find("net=host"), std::string::npos) << text;
   EXPECT_NE(text.find("cpu=10000/100000us"), std::string::npos) << text;
+  EXPECT_NE(text.find("tmp=host"), std::string::npos) << text;
+  p.private_tmp = true;
+  p.tmp_size_bytes = 4096;
+  EXPECT_NE(describe(p).find("tmp=4096B"), std::string::npos) << describe(p);
 }
 
 }  // namespace

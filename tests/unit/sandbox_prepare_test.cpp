@@ -60,6 +60,46 @@ TEST(SandboxPrepare, RefusesARequiredLayerTheHostLacks) {
   policy.run_as_user = "nobody";
   EXPECT_FALSE(sandbox.prepare(policy, "t1", 1, error));
   EXPECT_TRUE(contains(error, "uid")) << error;
+
+  policy = bare_policy();
+  policy.private_tmp = true;
+  EXPECT_FALSE(sandbox.prepare(policy, "t1", 1, error));
+  EXPECT_TRUE(contains(error, "private_tmp")) << error;
+}
+
+TEST(SandboxPrepare, PlansAPrivateTmpOfThePolicysSize) {
+  HostCapabilities caps;
+  caps.private_tmp = true;
+  Sandbox sandbox(caps);
+  SandboxPolicy policy = bare_policy();
+  policy.private_tmp = true;
+  policy.tmp_size_bytes = 12345678;
+  std::string error;
+  auto prepared = sandbox.prepare(policy, "t1", 1, error);
+  ASSERT_TRUE(prepared) << error;
+  EXPECT_EQ(prepared->applied, "private_tmp");
+  SandboxPlan& plan = prepared->plan;
+  EXPECT_TRUE(plan.private_tmp);
+  EXPECT_STREQ(plan.tmpfs_options.data(), "mode=1777,size=12345678");
+
+  EXPECT_TRUE(keep_task_paths(plan, "/tmp/w/1", "/tmp/w/1/sub", error, {"/tmp/bin/helper"}))
+      << error;
+  ASSERT_EQ(plan.kept_count, 2);
+  EXPECT_STREQ(plan.kept[0].path.data(), "/tmp/w/1");
+  EXPECT_FALSE(plan.kept[0].read_only);
+  EXPECT_STREQ(plan.kept[1].path.data(), "/tmp/bin/helper");
+  EXPECT_TRUE(plan.kept[1].read_only);
+  EXPECT_STREQ(plan.cwd.data(), "/tmp/w/1/sub");
+  EXPECT_FALSE(keep_task_paths(plan, "relative", "/tmp", error));
+  EXPECT_FALSE(keep_task_paths(plan, "/" + std::string(SandboxPlan::kMaxPath, 'x'), "/", error));
+  EXPECT_TRUE(contains(error, "shorter than")) << error;
+  EXPECT_FALSE(keep_task_paths(plan, "/h", "/h", error, {"/a", "/b", "/c"}));
+  EXPECT_FALSE(keep_task_paths(plan, "/h", "/h", error, {"helper"}));
+
+  // Without the layer there is nothing to keep and no path is checked.
+  SandboxPlan without;
+  EXPECT_TRUE(keep_task_paths(without, "relative", "", error));
+  EXPECT_EQ(without.kept_count, 0);
 }
 
 TEST(SandboxPrepare, SkipsAndNamesOptionalLayersTheHostLacks) {
@@ -73,11 +113,12 @@ TEST(SandboxPrepare, SkipsAndNamesOptionalLayersTheHostLacks) {
   auto prepared = sandbox.prepare(policy, "t1", 1, error);
   ASSERT_TRUE(prepared) << error;
   EXPECT_EQ(prepared->applied, "");
-  for (const char* layer : {"rlimits", "uid", "netns", "no_new_privs", "seccomp", "cgroup"})
+  for (const char* layer :
+       {"rlimits", "uid", "netns", "private_tmp", "no_new_privs", "seccomp", "cgroup"})
     EXPECT_TRUE(contains(prepared->skipped, layer)) << layer << " in " << prepared->skipped;
   const SandboxPlan& plan = prepared->plan;
   EXPECT_EQ(plan.rlimit_count, 0);
-  EXPECT_FALSE(plan.switch_user || plan.new_netns || plan.no_new_privs);
+  EXPECT_FALSE(plan.switch_user || plan.new_netns || plan.private_tmp || plan.no_new_privs);
   EXPECT_EQ(plan.seccomp_filter, nullptr);
   EXPECT_EQ(plan.cgroup_count, 0);
   EXPECT_FALSE(prepared->cgroup.active());

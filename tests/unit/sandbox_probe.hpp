@@ -41,8 +41,9 @@ inline SandboxPolicy bare_policy() {
   p.run_as_user.clear();
   p.network = NetworkMode::kHost;
   p.seccomp = false;
+  p.private_tmp = false;
   p.rlimits.need = p.no_new_privs_need = p.run_as_user_need = p.network_need = p.seccomp_need =
-      p.cgroup.need = Need::kRequired;
+      p.private_tmp_need = p.cgroup.need = Need::kRequired;
   return p;
 }
 
