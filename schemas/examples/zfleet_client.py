@@ -294,6 +294,32 @@ class Client:
         self._call(b"SET_POLICY", {"project": project, "policy": make_policy(**policy_fields)},
                    b"OK")
 
+    def suspend(self, task_id):
+        """SUSPEND (§4.16): SIGSTOP of a running task's process group."""
+        self._call(b"SUSPEND", {"id": task_id}, b"OK")
+
+    def resume(self, task_id):
+        """RESUME (§4.16): SIGCONT of a task stopped by SUSPEND."""
+        self._call(b"RESUME", {"id": task_id}, b"OK")
+
+    def logs(self, task_id):
+        """LOGS (§4.17): "state", "stdout"/"stderr" (bytes: the last output the broker holds)
+        and "stdout_offset"/"stderr_offset" (where those bytes start in the whole stream)."""
+        return self._call(b"LOGS", {"id": task_id}, b"LOGS_REPLY")
+
+    def events_endpoint(self):
+        """The events endpoint PONG announces (§4.9, §13.1), or None when events are off.
+        A wildcard host ("*", "0.0.0.0", "::") stands for the broker's own host."""
+        announced = self.ping().get("events") or ""
+        if not announced:
+            return None
+        scheme, _, address = announced.partition("://")
+        host, _, port = address.rpartition(":")
+        if host in ("*", "0.0.0.0", "[::]", "::"):
+            broker_host = self.endpoint.partition("://")[2].rpartition(":")[0]
+            return f"{scheme}://{broker_host}:{port}"
+        return announced
+
     # ---- helpers -------------------------------------------------------------
 
     @staticmethod
@@ -365,3 +391,49 @@ class Client:
                 # A late reply to a request this client gave up on: drop it.
         raise Timeout(f"no reply to {command.decode()} from {self.endpoint} "
                       f"within {self.timeout + extra:.1f} s")
+
+
+class Events:
+    """A subscriber of the broker's events endpoint (PROTOCOL.md §13).
+
+    Topics are "task.<id>.<kind>" and "worker.<id>.<kind>" with an event map,
+    and "log.<id>.<stream>" with an OUTPUT body ("offset", "data"). Delivery
+    is at-most-once and a subscription takes effect only once it has reached
+    the broker: re-read state (status, logs) after subscribing.
+
+        with Events(client.events_endpoint(), ["task.", "log."]) as events:
+            topic, body = events.receive(timeout=5)
+    """
+
+    def __init__(self, endpoint, prefixes=("",), context=None):
+        self._socket = (context or zmq.Context.instance()).socket(zmq.SUB)
+        self._socket.setsockopt(zmq.LINGER, 0)
+        for prefix in prefixes:
+            self._socket.setsockopt(zmq.SUBSCRIBE, prefix.encode())
+        self._socket.connect(endpoint)
+
+    def close(self):
+        self._socket.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def receive(self, timeout):
+        """(topic, body) of the next message within `timeout` s, or None."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if not self._socket.poll(max(0, int(left * 1000)), zmq.POLLIN):
+                return None
+            frames = self._socket.recv_multipart()
+            if len(frames) != 2:
+                continue  # not an events message: ignore
+            try:
+                body = msgpack.unpackb(frames[1], raw=False)
+            except Exception:  # noqa: BLE001 - any undecodable body is dropped
+                continue
+            if isinstance(body, dict):
+                return frames[0].decode("utf-8", "replace"), body

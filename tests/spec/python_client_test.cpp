@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -77,38 +78,66 @@ TEST_F(PythonClient, GoldenVectorsRoundTripThroughPythonMsgpack) {
   EXPECT_TRUE(status->success()) << status->describe() << "\n" << read_text(log);
 }
 
+// A broker (events on) and one worker with 2 slots; the broker's client
+// endpoint, or empty after a failure was recorded.
+std::string start_fleet(const std::string& dir, FleetProcess& broker, FleetProcess& worker) {
+  const std::string ready = dir + "/ready";
+  broker = FleetProcess::start(
+      ZFLEET_BROKER_BIN,
+      {"--clients", "tcp://127.0.0.1:*", "--workers", "tcp://127.0.0.1:*", "--events",
+       "tcp://127.0.0.1:*", "--ready-file", ready, "--data-dir", dir + "/data"},
+      ProcessOptions::log_to(dir + "/broker.log"));
+  const auto endpoints = test_support::read_ready_file(ready, 15s);
+  if (!endpoints) {
+    ADD_FAILURE() << "no ready file; broker log:\n" << broker.log_tail();
+    return {};
+  }
+  worker = FleetProcess::start(ZFLEET_WORKER_BIN,
+                               {"--broker", endpoints->workers, "--slots", "2", "--id",
+                                "py-spec-w1", "--work-dir", dir + "/work"},
+                               ProcessOptions::log_to(dir + "/worker.log"));
+  return endpoints->clients;
+}
+
+// Runs one of schemas/examples/ against the fleet and expects exit 0.
+void run_example(const std::string& dir, const std::string& script,
+                 const std::vector<std::string>& args, FleetProcess& broker, FleetProcess& worker) {
+  const std::string log = dir + "/" + script + ".log";
+  std::vector<std::string> argv{source_path("schemas/examples/" + script)};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto status = FleetProcess::run(kPython, argv, 90s, ProcessOptions::log_to(log));
+  ASSERT_TRUE(status.has_value()) << script << " did not finish within 90 s";
+  EXPECT_TRUE(status->success()) << status->describe() << "\n"
+                                 << read_text(log) << "\nbroker log:\n"
+                                 << broker.log_tail() << "\nworker log:\n"
+                                 << worker.log_tail();
+  EXPECT_TRUE(broker.running()) << "the broker died: " << broker.log_tail();
+  EXPECT_TRUE(worker.running()) << "the worker died: " << worker.log_tail();
+}
+
+bool fleet_built() {
+  return ::access(ZFLEET_BROKER_BIN, X_OK) == 0 && ::access(ZFLEET_WORKER_BIN, X_OK) == 0;
+}
+
 // PROTOCOL.md §4 (producer), §5 (worker), §7 (credit dispatch): 20 tasks
 // submitted pipelined by the Python client run on a real worker and their
 // outputs come back through RESULT long-polls.
 TEST_F(PythonClient, SubmitAndWaitRunsTwentyEchoTasksOnARealFleet) {
-  for (const char* bin : {ZFLEET_BROKER_BIN, ZFLEET_WORKER_BIN}) {
-    if (::access(bin, X_OK) != 0) GTEST_SKIP() << bin << " is not built";
-  }
-  const std::string ready = path("ready");
-  broker_ = FleetProcess::start(ZFLEET_BROKER_BIN,
-                                {"--clients", "tcp://127.0.0.1:*", "--workers", "tcp://127.0.0.1:*",
-                                 "--ready-file", ready, "--data-dir", path("data")},
-                                ProcessOptions::log_to(path("broker.log")));
-  const auto endpoints = test_support::read_ready_file(ready, 15s);
-  ASSERT_TRUE(endpoints.has_value()) << "no ready file; broker log:\n" << broker_.log_tail();
+  if (!fleet_built()) GTEST_SKIP() << "the broker or worker is not built";
+  const std::string clients = start_fleet(dir_, broker_, worker_);
+  ASSERT_FALSE(clients.empty());
+  run_example(dir_, "submit_and_wait.py", {"--broker", clients, "-n", "20", "--timeout", "60"},
+              broker_, worker_);
+}
 
-  worker_ = FleetProcess::start(ZFLEET_WORKER_BIN,
-                                {"--broker", endpoints->workers, "--slots", "2", "--id",
-                                 "py-spec-w1", "--work-dir", path("work")},
-                                ProcessOptions::log_to(path("worker.log")));
-
-  const std::string log = path("submit_and_wait.log");
-  auto status = FleetProcess::run(kPython,
-                                  {source_path("schemas/examples/submit_and_wait.py"), "--broker",
-                                   endpoints->clients, "-n", "20", "--timeout", "60"},
-                                  90s, ProcessOptions::log_to(log));
-  ASSERT_TRUE(status.has_value()) << "submit_and_wait.py did not finish within 90 s";
-  EXPECT_TRUE(status->success()) << status->describe() << "\n"
-                                 << read_text(log) << "\nbroker log:\n"
-                                 << broker_.log_tail() << "\nworker log:\n"
-                                 << worker_.log_tail();
-  EXPECT_TRUE(broker_.running()) << "the broker died: " << broker_.log_tail();
-  EXPECT_TRUE(worker_.running()) << "the worker died: " << worker_.log_tail();
+// PROTOCOL.md §13 (events endpoint), §4.16 (SUSPEND, RESUME), §4.17 (LOGS):
+// a task followed live from Python: its events and output arrive, it does
+// not finish while suspended, and LOGS holds its whole output at the end.
+TEST_F(PythonClient, FollowTaskSeesEventsOutputSuspendAndResume) {
+  if (!fleet_built()) GTEST_SKIP() << "the broker or worker is not built";
+  const std::string clients = start_fleet(dir_, broker_, worker_);
+  ASSERT_FALSE(clients.empty());
+  run_example(dir_, "follow_task.py", {"--broker", clients, "--timeout", "60"}, broker_, worker_);
 }
 
 }  // namespace
