@@ -154,6 +154,10 @@ class Broker {
     }
     return true;
   }
+  // Decodes a request naming a task (`id`) into `q` and finds that task;
+  // answers ERROR (a bad body, or NOT_FOUND) and returns nullptr otherwise.
+  Task* find_queried_task(const std::string& identity, const msgpack::object& body,
+                          msg::TaskQuery& q);
   void answer_waiters(const Task& task);
   bool project_room(const std::string& project) const;
   void save_project(const std::string& project);

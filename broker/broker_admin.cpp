@@ -83,12 +83,8 @@ void Broker::dlq_list(const std::string& identity, const msgpack::object& body) 
 
 void Broker::dlq_retry(const std::string& identity, const msgpack::object& body) {
   msg::TaskQuery q;
-  if (!decode_or_reply(Peer::kClient, identity, body, q)) return;
-  Task* task = store_.find(q.id);
-  if (task == nullptr) {
-    return reply_error(Peer::kClient, identity, q.req, ErrorCode::kNotFound,
-                       "no task " + std::to_string(q.id));
-  }
+  Task* task = find_queried_task(identity, body, q);
+  if (task == nullptr) return;
   if (task->state != msg::TaskState::kDead) {
     return reply_error(Peer::kClient, identity, q.req, ErrorCode::kInvalidState,
                        "task " + std::to_string(q.id) + " is " +

@@ -57,14 +57,21 @@ void Broker::submit(const std::string& identity, const msgpack::object& body) {
        msg::encode(msg::SubmittedReply{request.req, stored.id, false}));
 }
 
+Task* Broker::find_queried_task(const std::string& identity, const msgpack::object& body,
+                                msg::TaskQuery& q) {
+  if (!decode_or_reply(Peer::kClient, identity, body, q)) return nullptr;
+  Task* task = store_.find(q.id);
+  if (task == nullptr) {
+    reply_error(Peer::kClient, identity, q.req, ErrorCode::kNotFound,
+                "no task " + std::to_string(q.id) + " (never submitted, or expired)");
+  }
+  return task;
+}
+
 void Broker::query(const std::string& identity, const msgpack::object& body, bool result) {
   msg::TaskQuery q;
-  if (!decode_or_reply(Peer::kClient, identity, body, q)) return;
-  const Task* task = store_.find(q.id);
-  if (task == nullptr) {
-    return reply_error(Peer::kClient, identity, q.req, ErrorCode::kNotFound,
-                       "no task " + std::to_string(q.id) + " (never submitted, or expired)");
-  }
+  const Task* task = find_queried_task(identity, body, q);
+  if (task == nullptr) return;
   if (!result) {
     return send(Peer::kClient, identity, proto::cmd::kStatusReply,
                 msg::encode(msg::TaskReply{q.req, task->view(false)}));
@@ -81,12 +88,8 @@ void Broker::query(const std::string& identity, const msgpack::object& body, boo
 
 void Broker::cancel(const std::string& identity, const msgpack::object& body) {
   msg::TaskQuery q;
-  if (!decode_or_reply(Peer::kClient, identity, body, q)) return;
-  Task* task = store_.find(q.id);
-  if (task == nullptr) {
-    return reply_error(Peer::kClient, identity, q.req, ErrorCode::kNotFound,
-                       "no task " + std::to_string(q.id));
-  }
+  Task* task = find_queried_task(identity, body, q);
+  if (task == nullptr) return;
   if (msg::is_final(task->state)) {
     return reply_error(Peer::kClient, identity, q.req, ErrorCode::kInvalidState,
                        "task " + std::to_string(q.id) + " is already " +

@@ -137,12 +137,8 @@ void Broker::output(WorkerRecord& w, const msgpack::object& body) {
 void Broker::suspend_or_resume(const std::string& identity, const msgpack::object& body,
                                bool suspend) {
   msg::TaskQuery q;
-  if (!decode_or_reply(Peer::kClient, identity, body, q)) return;
-  const Task* task = store_.find(q.id);
-  if (task == nullptr) {
-    return reply_error(Peer::kClient, identity, q.req, ErrorCode::kNotFound,
-                       "no task " + std::to_string(q.id));
-  }
+  const Task* task = find_queried_task(identity, body, q);
+  if (task == nullptr) return;
   if (task->state != msg::TaskState::kRunning) {
     return reply_error(Peer::kClient, identity, q.req, ErrorCode::kInvalidState,
                        "task " + std::to_string(q.id) + " is " +
@@ -157,12 +153,8 @@ void Broker::suspend_or_resume(const std::string& identity, const msgpack::objec
 
 void Broker::logs(const std::string& identity, const msgpack::object& body) {
   msg::TaskQuery q;
-  if (!decode_or_reply(Peer::kClient, identity, body, q)) return;
-  const Task* task = store_.find(q.id);
-  if (task == nullptr) {
-    return reply_error(Peer::kClient, identity, q.req, ErrorCode::kNotFound,
-                       "no task " + std::to_string(q.id) + " (never submitted, or expired)");
-  }
+  const Task* task = find_queried_task(identity, body, q);
+  if (task == nullptr) return;
   msg::LogsReply reply;
   reply.req = q.req;
   reply.id = task->id;

@@ -182,11 +182,12 @@ ModulePool::Runner* ModulePool::spawn_runner(const ModuleJob& job, const std::st
   const bool switch_user = runner->sandbox && runner->sandbox->plan.switch_user;
   const uid_t uid = switch_user ? runner->sandbox->plan.uid : ::geteuid();
   const gid_t gid = switch_user ? runner->sandbox->plan.gid : ::getegid();
-  if (::mkdir(options_.work_dir.c_str(), 0711) != 0 && errno != EEXIST) {
+  if (::mkdir(options_.work_dir.c_str(), 0711) == 0) {
+    ::chmod(options_.work_dir.c_str(), 0711);  // whatever the umask made of it
+  } else if (errno != EEXIST) {
     error = "module pool directory " + options_.work_dir + ": " + std::strerror(errno);
     return nullptr;
   }
-  ::chmod(options_.work_dir.c_str(), 0711);  // whatever the umask made of it
   runner->dir = options_.work_dir + "/" + name;
   if (!make_private_directory(runner->dir, uid, gid, error)) return nullptr;
   const std::vector<std::string> helpers{std::filesystem::absolute(options_.runner_path).string(),
