@@ -79,6 +79,7 @@ void Broker::on_client(const frames::Received& m) {
   const msgpack::object& root = body->root();
   const std::string& c = m.command;
   namespace cmd = proto::cmd;
+  if (refuse_if_storage_down(m.identity, c, root)) return;
   if (c == cmd::kSubmit) return submit(m.identity, root);
   if (c == cmd::kStatus) return query(m.identity, root, false);
   if (c == cmd::kResult) return query(m.identity, root, true);
@@ -163,7 +164,8 @@ void Broker::on_worker(const frames::Received& m) {
 }
 
 void Broker::prepare_turn() {
-  dispatch();
+  // A dispatch is an attempt number the journal must record first.
+  if (!storage_.degraded) dispatch();
   prune(kPruneBudget);
 }
 
@@ -216,6 +218,7 @@ TimePoint Broker::next_deadline() const {
     const TimePoint at = now + Millis{std::max<std::int64_t>(0, *due - clock_.wall_ms())};
     if (at < next) next = at;
   }
+  if (storage_.degraded && storage_.retry_at < next) next = storage_.retry_at;
   return next;
 }
 

@@ -39,6 +39,7 @@
 #include "broker/event_publisher.hpp"
 #include "broker/idempotency_index.hpp"
 #include "broker/live_log.hpp"
+#include "broker/placement.hpp"
 #include "broker/retry_policy.hpp"
 #include "broker/task_queue.hpp"
 #include "broker/task_store.hpp"
@@ -97,9 +98,16 @@ class Broker {
     prepare_turn();
     commit();
   }
+  // commit() for the reactor: when the journal refuses the write, the broker
+  // stays up degraded (broker_storage.cpp) and leaves in outbox() and
+  // events() only what may be sent without it. Never throws JournalError.
+  void settle();
+  bool storage_degraded() const { return storage_.degraded; }
   // Heartbeats, expired workers, due delayed tasks, expired long-polls.
   void on_timer();
   TimePoint next_deadline() const;
+  // When a degraded broker next tries to commit.
+  std::optional<TimePoint> storage_retry_at() const;
   // The reactor could not deliver `out` (peer gone or its queue full).
   void on_undeliverable(const Outgoing& out);
   // Stop accepting submissions (SHUTTING_DOWN); queries still answered.
@@ -142,6 +150,12 @@ class Broker {
   void logs(const std::string& identity, const msgpack::object& body);
   void reply_error(Peer peer, const std::string& identity, std::uint64_t req, ErrorCode code,
                    std::string message);
+  // Degraded storage: answers STORAGE_FULL to a command that would change the
+  // journal, and returns true.
+  bool refuse_if_storage_down(const std::string& identity, std::string_view command,
+                              const msgpack::object& body);
+  // Moves what depends on the failed commit out of the outbox into storage_.
+  void hold_writes();
   // Decodes `body` into `out`; on failure counts it and answers ERROR (with
   // the request id when one can be read) and returns false.
   template <typename T>
@@ -165,6 +179,7 @@ class Broker {
   // Worker commands (broker_workers.cpp).
   void ready(const std::string& identity, const msgpack::object& body);
   void reconcile(WorkerRecord& w, const msg::Ready& ready);
+  bool admit_worker_id(const std::string& identity, const msg::Ready& ready);
   void started(WorkerRecord& w, const msgpack::object& body);
   void done(WorkerRecord& w, const msgpack::object& body);
   void failed(WorkerRecord& w, const msgpack::object& body);
@@ -204,15 +219,30 @@ class Broker {
   // `reason`: why, for the finished event (an ending's name, "cancel").
   void finish(Task& task, msg::TaskState state, std::string_view reason = {});
   void dispatch();
+  // Sets aside a popped task that no connected worker can run (placement.hpp).
+  void hold_unplaced(Task& task);
+  // Puts back into the queue the held tasks that `w` can run.
+  void release_unplaced(const WorkerRecord& w);
   void promote_due();
   void prune(std::size_t budget);
   void send(Peer peer, const std::string& identity, std::string_view command, std::string body,
             std::uint64_t task_id = 0);
 
+  struct Storage {
+    bool degraded = false;
+    TimePoint since{};
+    TimePoint retry_at{};
+    Millis delay{0};
+    std::string error;
+    std::vector<Outgoing> outbox;  // held until a commit succeeds
+    std::vector<OutgoingEvent> events;
+  };
+
   BrokerSettings settings_;
   const Clock& clock_;
   TaskStore& store_;
   TaskQueue queue_;
+  PlacementHold unplaced_;  // queued tasks no connected worker can run
   WorkerRegistry workers_;
   DelayQueue delays_;
   IdempotencyIndex idempotency_;
@@ -236,6 +266,7 @@ class Broker {
   TimePoint started_at_;
   TimePoint next_heartbeat_;
   bool accepting_ = true;
+  Storage storage_;
 };
 
 }  // namespace zfleet::broker

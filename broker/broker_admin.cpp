@@ -27,7 +27,7 @@ void Broker::reply_projects(const std::string& identity, std::uint64_t req) {
     v.name = name;
     v.limit = p.limit;
     if (auto it = policies_.find(name); it != policies_.end()) v.policy = it->second;
-    v.queued = p.queued;
+    v.queued = p.queued + unplaced_.held_in(name);
     v.running = p.running;
     v.peak_running = p.peak_running;
     v.succeeded = p.succeeded;

@@ -97,7 +97,9 @@ void Broker::cancel(const std::string& identity, const msgpack::object& body) {
   }
   switch (task->state) {
     case msg::TaskState::kQueued:
-      queue_.remove(task->spec.project, task->spec.priority, task->id);
+      if (!queue_.remove(task->spec.project, task->spec.priority, task->id)) {
+        unplaced_.remove(task->id);
+      }
       break;
     case msg::TaskState::kRunning:
       // The worker stops it and reports; its slot is freed then. The project
@@ -148,7 +150,13 @@ void Broker::reply_stats(const std::string& identity, std::uint64_t req) {
     slots += w.slots;
     credit += w.credit;
   }
-  reply.stats.emplace_back("tasks_queued", queue_.queued());
+  reply.stats.emplace_back("tasks_queued", queue_.queued() + unplaced_.size());
+  reply.stats.emplace_back("tasks_unplaced_now", unplaced_.size());
+  reply.stats.emplace_back("storage_degraded", storage_.degraded ? 1 : 0);
+  reply.stats.emplace_back(
+      "storage_degraded_ms",
+      storage_.degraded ? static_cast<std::uint64_t>((clock_.now() - storage_.since).count()) : 0);
+  reply.stats.emplace_back("storage_held_messages", storage_.outbox.size());
   reply.stats.emplace_back("tasks_scheduled", delays_.size());
   reply.stats.emplace_back("tasks_running", running);
   reply.stats.emplace_back("tasks_unfinished", unfinished_);

@@ -3,6 +3,8 @@
 // dispatch, promotion of delayed tasks and retention.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "broker/broker.hpp"
 
 namespace zfleet::broker {
@@ -166,8 +168,13 @@ void Broker::finish(Task& task, msg::TaskState state, std::string_view reason) {
 }
 
 void Broker::dispatch() {
+  // Tasks a connected worker could run but none with credit now: put back at
+  // the head of their queues after this pass, in the order they were taken.
+  // Bounded, so a long run of them costs a turn no more than this.
+  constexpr std::size_t kMaxSkippedPerTurn = 256;
+  std::vector<const Task*> skipped;
   // Pair queued tasks with worker credit until one of them runs out.
-  while (queue_.queued() > 0) {
+  while (queue_.queued() > 0 && skipped.size() < kMaxSkippedPerTurn) {
     WorkerRecord* w = workers_.next_with_credit();
     if (w == nullptr) break;
     auto next = queue_.pop();
@@ -177,6 +184,25 @@ void Broker::dispatch() {
       queue_.release(next->project);  // no longer runnable
       continue;
     }
+    if (!can_run(*w, task->spec)) {
+      // The unconstrained path never gets here: every worker runs everything.
+      w = workers_.next_with_credit_where(
+          [&](const WorkerRecord& other) { return can_run(other, task->spec); });
+      if (w == nullptr) {
+        queue_.release(next->project);
+        const auto& all = workers_.all();
+        const bool someone_can = std::any_of(all.begin(), all.end(), [&](const auto& entry) {
+          return can_run(entry.second, task->spec);
+        });
+        if (someone_can) {
+          skipped.push_back(task);
+        } else {
+          hold_unplaced(*task);
+        }
+        continue;
+      }
+    }
+    task->unplaced.clear();
     ++task->attempts;
     task->state = msg::TaskState::kRunning;
     task->worker_identity = w->identity;
@@ -187,6 +213,27 @@ void Broker::dispatch() {
     ++stats_.tasks_dispatched;
     send(Peer::kWorker, w->identity, proto::cmd::kTask,
          msg::encode(msg::TaskAssignment{task->id, task->attempts, task->spec}), task->id);
+  }
+  for (auto it = skipped.rbegin(); it != skipped.rend(); ++it) {
+    queue_.push_front((*it)->spec.project, (*it)->spec.priority, (*it)->id);
+  }
+}
+
+void Broker::hold_unplaced(Task& task) {
+  task.unplaced = unplaced_reason(task.spec, workers_);
+  unplaced_.hold(task.spec, task.id);
+  ++stats_.tasks_unplaced;
+}
+
+void Broker::release_unplaced(const WorkerRecord& w) {
+  if (unplaced_.size() == 0) return;
+  auto back = unplaced_.release_if([&](const msg::TaskSpec& spec) { return can_run(w, spec); });
+  // Held tasks were queued before anything queued now: back to the head, in order.
+  for (auto it = back.rbegin(); it != back.rend(); ++it) {
+    Task* task = store_.find(it->id);
+    if (task == nullptr || task->state != msg::TaskState::kQueued) continue;
+    task->unplaced.clear();
+    queue_.push_front(it->project, it->priority, it->id);
   }
 }
 

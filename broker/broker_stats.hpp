@@ -41,6 +41,12 @@ struct BrokerStats {
   std::uint64_t output_skipped_bytes = 0;  // bytes a worker skipped (gaps in offsets)
   std::uint64_t suspends_sent = 0;
   std::uint64_t resumes_sent = 0;
+  std::uint64_t tasks_unplaced = 0;             // set aside: no connected worker could run them
+  std::uint64_t workers_refused_duplicate = 0;  // READY under a worker id another live worker has
+  std::uint64_t workers_replaced = 0;           // a restarted worker took over its old registration
+  std::uint64_t journal_write_failures = 0;     // commits the disk refused (each retry counts)
+  std::uint64_t submits_refused_storage = 0;    // changes refused with STORAGE_FULL
+  std::uint64_t events_dropped_storage = 0;     // events past the hold's cap while degraded
 
   void add_to(msg::Counters& out) const {
     out.emplace_back("tasks_submitted", tasks_submitted);
@@ -58,6 +64,12 @@ struct BrokerStats {
     out.emplace_back("tasks_rejected_by_workers", tasks_rejected_by_workers);
     out.emplace_back("results_stale", results_stale);
     out.emplace_back("results_evicted", results_evicted);
+    out.emplace_back("tasks_unplaced", tasks_unplaced);
+    out.emplace_back("workers_refused_duplicate", workers_refused_duplicate);
+    out.emplace_back("workers_replaced", workers_replaced);
+    out.emplace_back("journal_write_failures", journal_write_failures);
+    out.emplace_back("submits_refused_storage", submits_refused_storage);
+    out.emplace_back("events_dropped_storage", events_dropped_storage);
     out.emplace_back("submits_refused", submits_refused);
     out.emplace_back("workers_registered", workers_registered);
     out.emplace_back("workers_expired", workers_expired);

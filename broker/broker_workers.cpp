@@ -13,15 +13,48 @@ namespace zfleet::broker {
 void Broker::ready(const std::string& identity, const msgpack::object& body) {
   msg::Ready r;
   if (!decode_or_reply(Peer::kWorker, identity, body, r)) return;
+  if (!admit_worker_id(identity, r)) return;
   const bool known = workers_.find(identity) != nullptr;
   if (!known) ++stats_.workers_registered;
   WorkerRecord& w = workers_.upsert(identity, r, clock_.now());
+  // Before reconcile(): a held task this worker still runs must be in the
+  // queue to be adopted.
+  release_unplaced(w);
   reconcile(w, r);
   spdlog::info("worker {} {} from {} (pid {}): {} slots, {} running, {} credit", w.name,
                known ? "re-registered" : "registered", w.hostname, w.pid, w.slots, w.leases.size(),
                w.credit);
   send(Peer::kWorker, identity, proto::cmd::kWelcome,
        msg::encode(msg::Welcome{static_cast<std::uint32_t>(settings_.heartbeat.count())}));
+}
+
+// A worker id names one worker process at a time. A READY under an id that
+// another connection holds is refused while that one is alive, unless it
+// comes from the same worker restarted (it names the old connection in
+// `replaces`); the old registration then ends, its attempts lost.
+bool Broker::admit_worker_id(const std::string& identity, const msg::Ready& r) {
+  WorkerRecord* holder = workers_.find_by_name(r.worker_id);
+  if (holder == nullptr || holder->identity == identity) return true;
+  const std::string old = holder->identity;
+  if (!r.replaces.empty() && r.replaces == old) {
+    ++stats_.workers_replaced;
+    lose_worker(old, "replaced by its own restart");
+    return true;
+  }
+  const TimePoint now = clock_.now();
+  if (!workers_.alive(*holder, now)) {
+    lose_worker(old, "silent, and its id registered again");
+    return true;
+  }
+  ++stats_.workers_refused_duplicate;
+  const auto seen_ms = static_cast<long long>((now - holder->last_seen).count());
+  std::string why = "worker id '" + r.worker_id + "' is in use by the worker on host " +
+                    holder->hostname + " (pid " + std::to_string(holder->pid) + "), heard " +
+                    std::to_string(seen_ms) +
+                    " ms ago; stop that worker or give this one another --id";
+  spdlog::warn("refused READY from {} (pid {}): {}", r.hostname, r.pid, why);
+  reply_error(Peer::kWorker, identity, 0, ErrorCode::kWorkerIdInUse, std::move(why));
+  return false;
 }
 
 // What the worker reports running is checked against what the broker holds:
@@ -135,8 +168,12 @@ void Broker::failed(WorkerRecord& w, const msgpack::object& body) {
   if (task == nullptr) return;
   ++w.tasks_done;
   msg::Outcome outcome;
-  outcome.error = f.message.empty() ? f.reason : f.reason + ": " + f.message;
   outcome.finished_at_ms = clock_.wall_ms();
+  if (f.reason == proto::fail_reason::kCannotExec) {
+    outcome.error = f.message.empty() ? f.reason : f.message;
+    return end_attempt(*task, std::move(outcome), Ending::kSpawn);
+  }
+  outcome.error = f.message.empty() ? f.reason : f.reason + ": " + f.message;
   end_attempt(*task, std::move(outcome));
 }
 

@@ -261,4 +261,11 @@ void Journal::commit() {
   }
 }
 
+void Journal::rollback() {
+  if (sqlite3_get_autocommit(db_.get()) == 0) {
+    sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  in_transaction_ = false;
+}
+
 }  // namespace zfleet::broker

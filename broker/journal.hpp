@@ -57,8 +57,11 @@ class Journal {
   void put(const Task& task);  // insert or update the whole row
   void remove(std::uint64_t id);
   void put_project(const ProjectSettings& settings);
-  // Commits the staged writes; throws JournalError if the disk refuses them.
+  // Commits the staged writes; throws JournalError if the disk refuses them
+  // (the transaction is then rolled back).
   void commit();
+  // Abandons the open transaction, if any (a write in it failed).
+  void rollback();
 
   const std::string& path() const { return path_; }
 

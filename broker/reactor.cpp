@@ -98,16 +98,9 @@ void Reactor::flush(std::optional<Peer> peer) {
 
 bool Reactor::settle() {
   broker_.prepare_turn();
-  try {
-    broker_.commit();
-  } catch (const JournalError& e) {
-    // Replies of this turn acknowledge what did not become durable: none may
-    // leave. Producers retry with their idempotency keys once restarted.
-    spdlog::critical("{}; stopping without sending this turn's replies", e.what());
-    broker_.outbox().clear();
-    broker_.events().clear();
-    return false;
-  }
+  // Sends only what the turn's commit allows: with the journal refusing
+  // writes, the broker keeps what depends on it (broker_storage.cpp).
+  broker_.settle();
   flush();
   return true;
 }

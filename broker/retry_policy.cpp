@@ -19,6 +19,8 @@ std::string_view ending_name(Ending e) {
       return "lost";
     case Ending::kError:
       return "error";
+    case Ending::kSpawn:
+      return "spawn";
     case Ending::kCancelled:
       return "cancelled";
   }

@@ -13,7 +13,9 @@
 
 namespace zfleet::broker {
 
-enum class Ending { kSuccess, kExit, kSignal, kTimeout, kLost, kError, kCancelled };
+// kSpawn: FAILED with reason cannot_exec (the program cannot be executed);
+// only classify()'s caller knows it, from the FAILED reason.
+enum class Ending { kSuccess, kExit, kSignal, kTimeout, kLost, kError, kSpawn, kCancelled };
 
 std::string_view ending_name(Ending e);  // "exit", "signal", ... as in retry_on
 Ending classify(const msg::Outcome& outcome);

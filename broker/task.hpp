@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "broker/retry_policy.hpp"
 #include "common/messages.hpp"
 
 namespace zfleet::broker {
@@ -27,6 +28,9 @@ struct Task {
   // The running attempt as its worker last reported it; not journaled (a
   // restarted broker learns it again from the next heartbeat).
   std::optional<msg::LiveStatus> live;
+  // Queued but held back: no connected worker can run it (why, in words).
+  // Not journaled: recomputed at dispatch.
+  std::string unplaced;
   mutable std::string spec_bytes;  // the spec as the journal stores it, encoded once
 
   msg::TaskView view(bool with_outcome) const {
@@ -44,6 +48,11 @@ struct Task {
     v.not_before_ms = state == msg::TaskState::kScheduled ? not_before_ms : 0;
     if (with_outcome) v.outcome = outcome;
     if (state == msg::TaskState::kRunning) v.live = live;
+    if (state == msg::TaskState::kScheduled && outcome && attempts > 0) {
+      v.waiting = "attempt " + std::to_string(attempts) + " failed: " + describe_outcome(*outcome);
+    } else if (state == msg::TaskState::kQueued) {
+      v.waiting = unplaced;
+    }
     return v;
   }
 };

@@ -58,21 +58,28 @@ void JournalTaskStore::save_project(const ProjectSettings& settings) {
 
 void JournalTaskStore::commit() {
   if (dirty_.empty() && erased_.empty() && dirty_projects_.empty()) return;
-  std::unordered_set<std::uint64_t> written;
-  written.reserve(dirty_.size());
-  for (std::uint64_t id : dirty_) {
-    const Task* task = find(id);
-    if (task == nullptr || !written.insert(id).second) continue;  // erased since, or done
-    journal_.put(*task);
+  try {
+    std::unordered_set<std::uint64_t> written;
+    written.reserve(dirty_.size());
+    for (std::uint64_t id : dirty_) {
+      const Task* task = find(id);
+      if (task == nullptr || !written.insert(id).second) continue;  // erased since, or done
+      journal_.put(*task);
+    }
+    for (std::uint64_t id : erased_)
+      journal_.remove(id);
+    for (const auto& p : dirty_projects_)
+      journal_.put_project(p);
+    journal_.commit();
+  } catch (const JournalError&) {
+    // Nothing of this transaction is in the file; all of it is still staged
+    // here and is written again, with whatever comes next, by the next commit.
+    journal_.rollback();
+    throw;
   }
-  for (std::uint64_t id : erased_)
-    journal_.remove(id);
-  for (const auto& p : dirty_projects_)
-    journal_.put_project(p);
   dirty_.clear();
   erased_.clear();
   dirty_projects_.clear();
-  journal_.commit();
 }
 
 }  // namespace zfleet::broker

@@ -31,6 +31,8 @@ class TaskStore {
   virtual std::vector<ProjectSettings> projects() const { return {}; }
   // Makes everything saved so far durable. Throws JournalError on failure.
   virtual void commit() {}
+  // Where the store keeps its data, for messages.
+  virtual std::string location() const { return "(memory)"; }
 };
 
 class MemoryTaskStore : public TaskStore {
@@ -63,7 +65,9 @@ class JournalTaskStore final : public MemoryTaskStore {
   void erase(std::uint64_t id) override;
   void save_project(const ProjectSettings& settings) override;
   std::vector<ProjectSettings> projects() const override { return projects_; }
+  // On failure the staged changes stay staged: the next commit() writes them.
   void commit() override;
+  std::string location() const override { return journal_.path(); }
 
  private:
   Journal journal_;

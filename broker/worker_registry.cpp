@@ -87,6 +87,22 @@ WorkerRecord* WorkerRegistry::next_with_credit() {
   return nullptr;
 }
 
+WorkerRecord* WorkerRegistry::next_with_credit_where(
+    const std::function<bool(const WorkerRecord&)>& fits) {
+  for (const std::string& identity : rotation_) {
+    WorkerRecord* w = find(identity);
+    if (w != nullptr && w->credit > 0 && !w->draining && fits(*w)) return w;
+  }
+  return nullptr;
+}
+
+WorkerRecord* WorkerRegistry::find_by_name(const std::string& name) {
+  for (auto& [identity, w] : workers_) {
+    if (w.name == name) return &w;
+  }
+  return nullptr;
+}
+
 void WorkerRegistry::lease(WorkerRecord& w, std::uint64_t task_id) {
   w.leases.insert(task_id);
   if (w.credit > 0) --w.credit;

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -63,6 +64,15 @@ class WorkerRegistry {
 
   // The next worker that may take a task, rotating between them.
   WorkerRecord* next_with_credit();
+  // The first worker in the rotation with credit that `fits` accepts; it
+  // scans the rotation, so it is for tasks the next worker cannot run.
+  WorkerRecord* next_with_credit_where(const std::function<bool(const WorkerRecord&)>& fits);
+  // Heard from within the liveness window.
+  bool alive(const WorkerRecord& w, TimePoint now) const {
+    return now - w.last_seen < liveness_window();
+  }
+  // The worker registered under worker id `name`, if any.
+  WorkerRecord* find_by_name(const std::string& name);
   // Records a dispatch of `task_id` to `w`, consuming one credit.
   void lease(WorkerRecord& w, std::uint64_t task_id);
   // Ends a lease; false when `w` did not hold it.

@@ -29,13 +29,16 @@ std::string_view error_name(ErrorCode code) {
       return "INTERNAL";
     case ErrorCode::kInvalidState:
       return "INVALID_STATE";
+    case ErrorCode::kWorkerIdInUse:
+      return "WORKER_ID_IN_USE";
+    case ErrorCode::kStorageFull:
+      return "STORAGE_FULL";
   }
   return "UNKNOWN";
 }
 
 std::optional<ErrorCode> error_code_from_number(std::uint64_t number) {
-  if (number < 1 || number > static_cast<std::uint64_t>(ErrorCode::kInvalidState))
-    return std::nullopt;
+  if (number < 1 || number > static_cast<std::uint64_t>(kLastErrorCode)) return std::nullopt;
   return static_cast<ErrorCode>(number);
 }
 

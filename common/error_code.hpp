@@ -21,8 +21,11 @@ enum class ErrorCode : std::uint16_t {
   kQueueFull = 9,           // the broker holds its maximum number of tasks
   kShuttingDown = 10,       // the broker is stopping and accepts no new work
   kInternal = 11,           // a broker-side failure; the request may be retried
-  kInvalidState = 12,  // the task is not in a state that allows this (e.g. cancel a final task)
+  kInvalidState = 12,   // the task is not in a state that allows this (e.g. cancel a final task)
+  kWorkerIdInUse = 13,  // READY under a worker id another live worker holds
+  kStorageFull = 14,    // the journal cannot be written (disk full, I/O error): no change taken
 };
+inline constexpr ErrorCode kLastErrorCode = ErrorCode::kStorageFull;
 
 std::string_view error_name(ErrorCode code);
 std::optional<ErrorCode> error_code_from_number(std::uint64_t number);

@@ -258,6 +258,7 @@ void write_task_view(MapWriter& w, const TaskView& t) {
     write_live(l, *t.live);
     w.map("live", l);
   }
+  if (!t.waiting.empty()) w.str("waiting", t.waiting);
 }
 
 void read_task_view(const msgpack::object& obj, TaskView& t, FieldReader& parent) {
@@ -286,6 +287,7 @@ void read_task_view(const msgpack::object& obj, TaskView& t, FieldReader& parent
     read_nested(r, "live", live, read_live);
     t.live = std::move(live);
   }
+  r.bytes("waiting", t.waiting, Need::kOptional, proto::kMaxErrorMessageBytes);
   if (r.ok()) {
     if (auto s = state_from_name(state)) {
       t.state = *s;
@@ -365,7 +367,7 @@ MaybeError validate(const RetryPolicy& p) {
   for (const auto& kind : p.retry_on) {
     if (std::find(std::begin(kRetryKinds), std::end(kRetryKinds), kind) == std::end(kRetryKinds)) {
       return DecodeError{ErrorCode::kInvalidField,
-                         "'retry_on' items must be exit, signal, timeout, lost or error"};
+                         "'retry_on' items must be exit, signal, timeout, lost, error or spawn"};
     }
   }
   if (p.backoff_max_ms != 0 && p.backoff_ms > p.backoff_max_ms) {
@@ -812,6 +814,7 @@ std::string encode(const Ready& m) {
   if (!m.layers.empty()) w.str_list("layers", m.layers);
   if (!m.task_types.empty()) w.str_list("task_types", m.task_types);
   if (!m.modules.empty()) w.str_list("modules", m.modules);
+  if (!m.replaces.empty()) w.str("replaces", m.replaces);
   return w.finish();
 }
 
@@ -838,6 +841,7 @@ MaybeError decode(const msgpack::object& root, Ready& out) {
   r.u32("min_slots", out.min_slots, Need::kOptional, proto::kMaxSlots);
   r.u32("max_slots", out.max_slots, Need::kOptional, proto::kMaxSlots);
   read_worker_lists(r, out.layers, out.task_types, out.modules);
+  r.bytes("replaces", out.replaces, Need::kOptional, proto::kMaxIdentityBytes);
   if (r.ok() && out.max_slots != 0 &&
       (out.min_slots > out.max_slots || out.slots > out.max_slots)) {
     r.fail(ErrorCode::kInvalidField, "'slots' must lie within 'min_slots'..'max_slots'");

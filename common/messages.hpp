@@ -42,7 +42,11 @@ inline bool is_final(TaskState s) {
 // Which endings of an attempt are retried: "exit" (non-zero exit code),
 // "signal", "timeout", "lost" (the worker or broker went away), "error" (the
 // task could not be started).
-inline constexpr std::string_view kRetryKinds[] = {"exit", "signal", "timeout", "lost", "error"};
+// "spawn": the program could not be executed at all (FAILED with reason
+// cannot_exec: missing, not executable, not a valid binary); not retried by
+// default, since trying again finds the same file.
+inline constexpr std::string_view kRetryKinds[] = {"exit", "signal", "timeout",
+                                                   "lost", "error",  "spawn"};
 
 // Absent fields (0 / empty) inherit from the project's policy, then the
 // broker's defaults.
@@ -184,6 +188,9 @@ struct TaskView {
   std::int64_t not_before_ms = 0;   // scheduled tasks: when they become queued
   std::optional<Outcome> outcome;   // RESULT_REPLY: the last attempt's, once there is one
   std::optional<LiveStatus> live;   // running: the worker's last report
+  // Queued or scheduled: why it is not running yet (a retry's backoff after a
+  // failed attempt, no connected worker able to run it); empty otherwise.
+  std::string waiting;
 };
 
 // Body of STATUS_REPLY and RESULT_REPLY.
@@ -322,6 +329,9 @@ struct Ready {
   std::vector<std::string> layers;
   std::vector<std::string> task_types;
   std::vector<std::string> modules;
+  // The routing id of this worker's previous life (from its state file): a
+  // restart may take over that registration while it still looks alive.
+  std::string replaces;
 };
 
 struct Welcome {

@@ -68,6 +68,14 @@ inline constexpr std::string_view kWelcome = "WELCOME";
 inline constexpr std::string_view kTask = "TASK";
 }  // namespace cmd
 
+// FAILED reasons (§5.6) the broker treats specially; others are free words.
+namespace fail_reason {
+// execve refused the program (ENOENT, EACCES, ENOEXEC, ...): the ending kind
+// is "spawn", which the default retry policy does not retry.
+inline constexpr std::string_view kCannotExec = "cannot_exec";
+inline constexpr std::string_view kSpawnFailed = "spawn_failed";
+}  // namespace fail_reason
+
 // Heartbeats (Paranoid Pirate): each side sends at least one message per
 // interval; a peer silent for kHeartbeatLiveness intervals is dead.
 inline constexpr std::uint32_t kDefaultHeartbeatMs = 1000;

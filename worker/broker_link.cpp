@@ -72,6 +72,13 @@ LinkStep BrokerLink::on_disconnect(TimePoint now) {
   return close_and_wait(now);
 }
 
+LinkStep BrokerLink::on_refused(TimePoint now, Millis wait) {
+  if (state_ == LinkState::kIdle) return {};
+  LinkStep step = close_and_wait(now);
+  reconnect_at_ = now + wait;
+  return step;
+}
+
 LinkStep BrokerLink::close_and_wait(TimePoint now) {
   state_ = LinkState::kIdle;
   interval_ = options_.heartbeat;

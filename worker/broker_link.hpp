@@ -47,6 +47,9 @@ class BrokerLink {
   LinkStep on_unknown_worker(TimePoint now);
   // DISCONNECT from the broker: drop the socket, register again after backoff.
   LinkStep on_disconnect(TimePoint now);
+  // ERROR WORKER_ID_IN_USE: another live worker has our id. Drop the socket
+  // and try again only after `wait`, so the other one is left alone.
+  LinkStep on_refused(TimePoint now, Millis wait);
 
   TimePoint next_deadline() const;
   LinkState state() const { return state_; }

@@ -129,7 +129,24 @@ bool ChildProcess::pidfd_supported() {
   return supported;
 }
 
-std::optional<ChildProcess> ChildProcess::spawn(const SpawnRequest& request, std::string& error) {
+bool is_permanent_spawn_error(int error_number) {
+  switch (error_number) {
+    case ENOENT:
+    case EACCES:
+    case ENOEXEC:
+    case ENOTDIR:
+    case EISDIR:
+    case ELOOP:
+    case ENAMETOOLONG:
+    case ELIBBAD:
+      return true;
+    default:
+      return false;  // EAGAIN, ENOMEM, EMFILE...: the host, not the task
+  }
+}
+
+std::optional<ChildProcess> ChildProcess::spawn(const SpawnRequest& request, std::string& error,
+                                                int* error_number) {
   if (request.argv == nullptr || request.argv->empty() || request.envp == nullptr) {
     error = "nothing to run";
     return std::nullopt;
@@ -164,7 +181,9 @@ std::optional<ChildProcess> ChildProcess::spawn(const SpawnRequest& request, std
   bp::child child(bp::exe = request.program, hooks, bp::posix::use_vfork, ec);
   if (ec) {
     // Exec failures land here too; on_error() has reaped that child.
-    error = "cannot run " + request.program + ": " + ec.message();
+    error = "spawn: " + ec.message() + ": " + request.argv->front();
+    if (request.argv->front() != request.program) error += " (" + request.program + ")";
+    if (error_number != nullptr) *error_number = ec.value();
     return std::nullopt;
   }
   const pid_t pid = child.id();
@@ -175,6 +194,8 @@ std::optional<ChildProcess> ChildProcess::spawn(const SpawnRequest& request, std
     error = std::string(failed_step) + " failed: " + std::strerror(failed_errno);
     if (request.cwd != nullptr && std::strcmp(failed_step, "chdir") == 0) {
       error += " (" + std::string(request.cwd) + ")";
+      // Only the task's own inputs count; a sandbox step's errno is the host's.
+      if (error_number != nullptr) *error_number = failed_errno;
     }
     return std::nullopt;
   }

@@ -43,10 +43,16 @@ struct ExitStatus {
   std::uint64_t max_rss_kb = 0;
 };
 
+// An errno from execve or chdir that another attempt would meet again (the
+// file is missing, not executable, not a binary): the task cannot run here.
+bool is_permanent_spawn_error(int error_number);
+
 class ChildProcess {
  public:
-  // Spawns the child; on failure returns nullopt with `error` saying why.
-  static std::optional<ChildProcess> spawn(const SpawnRequest& request, std::string& error);
+  // Spawns the child; on failure returns nullopt with `error` saying why and,
+  // when given, `error_number` set to the errno of the step that failed.
+  static std::optional<ChildProcess> spawn(const SpawnRequest& request, std::string& error,
+                                           int* error_number = nullptr);
 
   ChildProcess(ChildProcess&& other) noexcept;
   ChildProcess& operator=(ChildProcess&& other) noexcept;

@@ -92,6 +92,9 @@ Reactor::Reactor(const WorkerConfig& config, const Clock& clock, SignalSource& s
       hostname_(host_name()) {
   items_.reserve(8 + 4 * static_cast<std::size_t>(std::max(config_.slots, config_.max_slots)));
   module_names_ = list_modules(config_.modules_dir);
+  std::random_device seed;
+  routing_id_ = fmt::format("{}#{:08x}", config_.id, seed());
+  replaces_ = state_file_.exchange_identity(routing_id_);
 }
 
 Reactor::~Reactor() {
@@ -188,7 +191,7 @@ void Reactor::open_socket() {
   close_socket();
   try {
     socket_.emplace(context_, zmq::socket_type::dealer);
-    socket_->set(zmq::sockopt::routing_id, config_.id);
+    socket_->set(zmq::sockopt::routing_id, routing_id_);
     frames::apply_common_options(*socket_, kHighWaterMark);
     socket_->connect(config_.broker);
     ++counters_.reconnects;
@@ -234,6 +237,7 @@ void Reactor::grant_credit() {
 void Reactor::send_ready() {
   msg::Ready ready;
   ready.worker_id = config_.id;
+  ready.replaces = replaces_;
   ready.hostname = hostname_;
   ready.pid = static_cast<std::uint64_t>(::getpid());
   ready.slots = slots_;

@@ -38,7 +38,12 @@
 namespace zfleet::worker {
 
 // Counters of what the worker saw; logged at exit.
+// How long a worker whose id the broker refused (another live worker has
+// it) waits before it registers again.
+inline constexpr Millis kRefusedRetry{5000};
+
 struct WorkerCounters {
+  std::uint64_t registrations_refused = 0;  // ERROR WORKER_ID_IN_USE
   std::uint64_t tasks_started = 0;
   std::uint64_t tasks_done = 0;
   std::uint64_t tasks_failed = 0;  // could not be started
@@ -142,6 +147,11 @@ class Reactor {
   zmq::context_t context_;
   std::optional<zmq::socket_t> socket_;
   std::string hostname_;
+  // Unique to this life: "<id>#<random hex>". Two processes started with the
+  // same --id never share a ROUTER pipe, so the broker can refuse the second
+  // instead of both taking turns; reconnects of this life keep it.
+  std::string routing_id_;
+  std::string replaces_;  // the previous life's routing id (state file), for READY
   WorkerCounters counters_;
 
   bool draining_ = false;

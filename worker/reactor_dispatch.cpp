@@ -44,6 +44,15 @@ void Reactor::dispatch(const frames::Received& message, TimePoint now) {
     if (error.code == ErrorCode::kUnknownWorker) {
       spdlog::info("broker does not know this worker; registering again");
       apply(link_.on_unknown_worker(now));
+    } else if (error.code == ErrorCode::kWorkerIdInUse) {
+      // Not a reason to exit: once the other worker is gone, this one takes
+      // its place. Until then a retry costs the broker one refused READY.
+      ++counters_.registrations_refused;
+      if (counters_.registrations_refused == 1 || counters_.registrations_refused % 30 == 0) {
+        spdlog::error("broker refused this worker: {}; retrying every {} s", error.message,
+                      kRefusedRetry.count() / 1000);
+      }
+      apply(link_.on_refused(now, kRefusedRetry));
     } else {
       spdlog::warn("broker error {}: {}", error_name(error.code), error.message);
     }
@@ -111,7 +120,8 @@ void Reactor::on_task(std::string_view body) {
     r.kind = ResultKind::kFailed;
     r.task_id = task.task_id;
     r.attempt = task.attempt;
-    r.reason = "spawn_failed";
+    r.reason = std::string(started.permanent ? proto::fail_reason::kCannotExec
+                                             : proto::fail_reason::kSpawnFailed);
     r.message = started.error.substr(0, proto::kMaxErrorMessageBytes);
     outbox_.push(std::move(r));
     flush_results();

@@ -12,6 +12,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "common/protocol.hpp"
+
 #include <boost/filesystem/operations.hpp>
 
 namespace zfleet::worker {
@@ -132,6 +134,24 @@ StateFile::StateFile(std::string path)
       temp_path_(path_ + ".tmp"),
       lock_path_(path_ + ".lock"),
       lock_(take_lock(lock_path_)) {}
+
+std::string StateFile::exchange_identity(const std::string& mine) {
+  char previous[proto::kMaxIdentityBytes + 1];
+  ssize_t n;
+  do {
+    n = ::pread(lock_.get(), previous, sizeof previous, 0);
+  } while (n < 0 && errno == EINTR);
+  std::string old;
+  if (n > 0 && static_cast<std::size_t>(n) <= proto::kMaxIdentityBytes) {
+    old.assign(previous, static_cast<std::size_t>(n));
+  }
+  // Best effort: without it a restart within the liveness window waits for
+  // the broker to expire the old registration, which is slower, not wrong.
+  if (::ftruncate(lock_.get(), 0) == 0) {
+    [[maybe_unused]] const ssize_t w = ::pwrite(lock_.get(), mine.data(), mine.size(), 0);
+  }
+  return old;
+}
 
 bool StateFile::read(std::vector<ChildRecord>& out, std::string& error) const {
   UniqueFd fd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));

@@ -63,6 +63,11 @@ class StateFile {
   int write(const std::vector<ChildRecord>& records);
   // On a clean exit with no child left: removes the file and the lock file.
   void remove();
+  // The lock file also holds the routing id of the life that holds the lock:
+  // returns the previous life's (empty if none was recorded) and records
+  // `mine` in its place. A restarted worker tells the broker it replaces
+  // that registration (READY `replaces`).
+  std::string exchange_identity(const std::string& mine);
 
  private:
   int write_by_rename();

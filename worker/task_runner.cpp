@@ -136,11 +136,13 @@ StartResult TaskRunner::start(const msg::TaskAssignment& task, const AttemptPoli
   const std::string program =
       confined ? resolve_program(argv->front(), search_path) : resolve_program(argv->front());
   if (program.empty()) {
-    result.error = "program not found in PATH: " + argv->front();
+    result.error = "spawn: not found in PATH: " + argv->front();
+    result.permanent = true;
     return result;
   }
   if (!http && !policy.allow_shell && is_shell(program)) {
     result.error = "policy forbids running a shell (" + program + ")";
+    result.permanent = true;
     return result;
   }
   if (confined && !spec.cwd.empty() && !inside(spec.cwd)) {
@@ -214,8 +216,12 @@ StartResult TaskRunner::start(const msg::TaskAssignment& task, const AttemptPoli
   request.stdout_fd = out.write.get();
   request.stderr_fd = err.write.get();
   request.sandbox = a.sandbox ? &a.sandbox->plan : nullptr;
-  auto child = ChildProcess::spawn(request, error);
-  if (!child) return fail(std::move(error));
+  int spawn_errno = 0;
+  auto child = ChildProcess::spawn(request, error, &spawn_errno);
+  if (!child) {
+    result.permanent = is_permanent_spawn_error(spawn_errno);
+    return fail(std::move(error));
+  }
 
   // The child's ends close here, so end of file reaches us when it exits.
   a.child = std::move(child);

@@ -44,6 +44,9 @@ struct StartResult {
   std::uint64_t pid = 0;
   std::int64_t started_at_ms = 0;
   std::string error;  // why it did not start
+  // Another attempt would fail the same way (missing program, not
+  // executable, refused by policy): reported as cannot_exec, not retried.
+  bool permanent = false;
 };
 
 struct FinishedAttempt {

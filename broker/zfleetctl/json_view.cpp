@@ -76,6 +76,7 @@ json task_json(const msg::TaskView& t) {
       {"not_before_ms", timestamp(t.not_before_ms)},
       {"outcome", t.outcome ? outcome_json(*t.outcome) : json(nullptr)},
       {"live", t.live ? live_json(*t.live) : json(nullptr)},
+      {"waiting", optional_string(t.waiting)},
   };
 }
 

@@ -1,6 +1,8 @@
 // Human renderings of one task; see task_report.hpp.
 #include "broker/zfleetctl/task_report.hpp"
 
+#include <algorithm>
+
 #include "broker/zfleetctl/event_view.hpp"
 #include "broker/zfleetctl/json_view.hpp"
 #include "broker/zfleetctl/units.hpp"
@@ -101,6 +103,16 @@ Fields status_fields(const msg::TaskView& task, std::int64_t now_ms) {
                         format_duration_ms(span_ms(task.started_at_ms, task.finished_at_ms)));
   }
   if (task.live) fields.emplace_back("live", live_summary(*task.live));
+  if (!task.waiting.empty()) {
+    std::string why = task.waiting;
+    if (task.state == msg::TaskState::kScheduled && task.attempts > 0) {
+      // A retry's backoff: the broker says which attempt failed and how.
+      const std::int64_t left = std::max<std::int64_t>(0, task.not_before_ms - now_ms);
+      why = "retrying in " + format_duration_ms(static_cast<std::uint64_t>(left)) + " after " +
+            task.waiting;
+    }
+    fields.emplace_back("waiting", why);
+  }
   return fields;
 }
 

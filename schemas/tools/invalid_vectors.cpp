@@ -215,17 +215,17 @@ void add_new_field_errors(std::vector<Vector>& out) {
       bad("submit_retry_on_unknown_kind", submit, kCB,
           submit_with_retry(
               1, [](Packer& p) { p.pack("retry_on").pack_array(2).pack("lost").pack("crash"); }),
-          "retry_on items are exit, signal, timeout, lost or error.", "INVALID_FIELD"));
-  out.push_back(
-      bad("submit_retry_on_too_many", submit, kCB,
-          submit_with_retry(
-              1,
-              [](Packer& p) {
-                p.pack("retry_on").pack_array(6);
-                for (const char* k : {"exit", "signal", "timeout", "lost", "error", "exit"})
-                  p.pack(k);
-              }),
-          "retry_on with more than 5 items.", "TOO_LARGE"));
+          "retry_on items are exit, signal, timeout, lost, error or spawn.", "INVALID_FIELD"));
+  out.push_back(bad(
+      "submit_retry_on_too_many", submit, kCB,
+      submit_with_retry(
+          1,
+          [](Packer& p) {
+            p.pack("retry_on").pack_array(7);
+            for (const char* k : {"exit", "signal", "timeout", "lost", "error", "spawn", "exit"})
+              p.pack(k);
+          }),
+      "retry_on with more than 6 items.", "TOO_LARGE"));
   out.push_back(bad("submit_backoff_above_max", submit, kCB,
                     submit_with_retry(2,
                                       [](Packer& p) {

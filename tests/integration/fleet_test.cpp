@@ -194,12 +194,14 @@ TEST(Fleet, MissingProgramFailsWithReason) {
   const auto results = await_all(fleet.client(), {id.value()}, 20s);
   ASSERT_EQ(results.size(), 1u) << fleet.logs();
   const auto& t = results.begin()->second;
-  // "error" endings are retried by default; a program that stays missing
-  // uses up its attempts and ends in the dead-letter list.
-  EXPECT_EQ(t.state, msg::TaskState::kDead);
-  EXPECT_EQ(t.attempts, 3u);
+  // A program that cannot be executed will not appear on a retry: the task
+  // fails at once, with the reason and the program named, instead of
+  // burning its attempts into the dead-letter list.
+  EXPECT_EQ(t.state, msg::TaskState::kFailed);
+  EXPECT_EQ(t.attempts, 1u);
   ASSERT_TRUE(t.outcome);
   EXPECT_NE(t.outcome->error.find("no-such-program-zfleet"), std::string::npos) << t.outcome->error;
+  EXPECT_NE(t.outcome->error.find("not found"), std::string::npos) << t.outcome->error;
 }
 
 TEST(Fleet, DrainingWorkerFinishesRunningTasksAndExitsCleanly) {
