@@ -113,7 +113,6 @@ std::optional<BrokerConfig> parse_broker_config(int argc, char** argv, int& exit
     return std::nullopt;
   }
   c.settings.heartbeat = Millis{heartbeat_ms};
-  c.events_explicit = app.get_option("--events")->count() > 0;
   if (c.journal_path.empty()) c.journal_path = c.data_dir + "/journal.db";
   for (const auto& text : limits) {
     std::pair<std::string, std::uint32_t> limit;

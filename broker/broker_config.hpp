@@ -14,12 +14,9 @@ namespace zfleet::broker {
 struct BrokerConfig {
   std::string clients_endpoint = std::string(proto::kDefaultClientEndpoint);
   std::string workers_endpoint = std::string(proto::kDefaultWorkerEndpoint);
-  // The PUB socket for events and live output; empty: no events.
+  // The PUB socket for events and live output; empty: no events. Failing
+  // to bind it stops the broker, default or not.
   std::string events_endpoint = std::string(proto::kDefaultEventsEndpoint);
-  // Set by a flag, variable or file: failing to bind it stops the broker. The
-  // default only warns, so brokers that never asked for events (tests, a
-  // second broker on one host) start anyway.
-  bool events_explicit = false;
   std::string ready_file;  // written once the endpoints are bound
   std::string log_level;
   // The journal: <data_dir>/journal.db unless journal_path says otherwise.

@@ -91,18 +91,18 @@ int main(int argc, char** argv) {
                      e.what());
     return 1;
   }
+  // A broker without its events socket would start "fine" and fail every
+  // `zfleetctl events` and `logs -f` later; refusing now puts the reason on
+  // the operator's terminal. No events at all is asked for with --events ''.
   if (!config->events_endpoint.empty()) {
     try {
       reactor.bind_events(config->events_endpoint);
     } catch (const zmq::error_t& e) {
-      if (config->events_explicit) {
-        spdlog::critical("cannot bind events endpoint {}: {}", config->events_endpoint, e.what());
-        return 1;
-      }
-      spdlog::warn(
-          "events off: cannot bind the default events endpoint {}: {} (choose one with "
-          "--events)",
+      spdlog::critical(
+          "cannot bind events endpoint {}: {} (choose another with --events ENDPOINT, or "
+          "--events '' to run without events)",
           config->events_endpoint, e.what());
+      return 1;
     }
   }
   const std::string clients = reactor.clients_endpoint();

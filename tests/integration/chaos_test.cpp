@@ -119,11 +119,12 @@ class ChaosFleet {
     const std::string ready = dir_ + "/ready";
     std::error_code ec;
     std::filesystem::remove(ready, ec);
-    broker_ = FleetProcess::start(
-        ZFLEET_BROKER_BIN,
-        {"--clients", clients_, "--workers", workers_endpoint_, "--ready-file", ready, "--data-dir",
-         dir_ + "/data", "--durability", "full", "--heartbeat-ms", "200"},
-        ProcessOptions::log_to(dir_ + "/broker.log"));
+    broker_ =
+        FleetProcess::start(ZFLEET_BROKER_BIN,
+                            {"--clients", clients_, "--workers", workers_endpoint_, "--ready-file",
+                             ready, "--data-dir", dir_ + "/data", "--durability", "full",
+                             "--heartbeat-ms", "200", "--events", "tcp://127.0.0.1:*"},
+                            ProcessOptions::log_to(dir_ + "/broker.log"));
     if (test_support::read_ready_file(ready, 20s)) return true;
     error = "broker did not come back: " + broker_.log_tail();
     return false;

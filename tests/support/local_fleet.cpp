@@ -22,11 +22,12 @@ ProcessOptions logging_to(const std::string& path) {
 
 }  // namespace
 
-LocalFleet::LocalFleet(std::vector<std::string> broker_args)
-    : broker_args_(std::move(broker_args)) {
+LocalFleet::LocalFleet(std::vector<std::string> broker_args, std::string data_dir)
+    : broker_args_(std::move(broker_args)), data_dir_(std::move(data_dir)) {
   std::string pattern = (std::filesystem::temp_directory_path() / "zfleet-test-XXXXXX").string();
   if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
   dir_ = pattern;
+  if (data_dir_.empty()) data_dir_ = dir_ + "/data";
   // Sandboxed tasks run as other uids and must reach their directories below.
   ::chmod(dir_.c_str(), 0711);
   start_broker("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
@@ -36,8 +37,8 @@ LocalFleet::LocalFleet(std::vector<std::string> broker_args)
 void LocalFleet::start_broker(const std::string& clients, const std::string& workers) {
   std::filesystem::remove(dir_ + "/ready");
   std::vector<std::string> args = {
-      "--clients",     clients,      "--workers",    workers,    "--ready-file",
-      dir_ + "/ready", "--data-dir", dir_ + "/data", "--events", "tcp://127.0.0.1:*"};
+      "--clients",     clients,      "--workers", workers,    "--ready-file",
+      dir_ + "/ready", "--data-dir", data_dir_,   "--events", "tcp://127.0.0.1:*"};
   args.insert(args.end(), broker_args_.begin(), broker_args_.end());
   broker_ = FleetProcess::start(ZFLEET_BROKER_BIN, args, logging_to(dir_ + "/broker.log"));
   auto ready = read_ready_file(dir_ + "/ready", std::chrono::seconds(10));

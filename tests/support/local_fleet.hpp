@@ -14,7 +14,8 @@ namespace zfleet::test_support {
 
 class LocalFleet {
  public:
-  explicit LocalFleet(std::vector<std::string> broker_args = {});
+  // `data_dir`: the broker's journal directory; empty: one inside dir().
+  explicit LocalFleet(std::vector<std::string> broker_args = {}, std::string data_dir = {});
   ~LocalFleet();
   LocalFleet(const LocalFleet&) = delete;
   LocalFleet& operator=(const LocalFleet&) = delete;
@@ -42,6 +43,7 @@ class LocalFleet {
 
   std::string dir_;
   std::vector<std::string> broker_args_;
+  std::string data_dir_;
   FleetProcess broker_;
   std::vector<FleetProcess> workers_;
   ReadyEndpoints endpoints_;
