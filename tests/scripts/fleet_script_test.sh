@@ -33,7 +33,7 @@ print(s.getsockname()[1], flush=True); time.sleep(600)' "$1" >"$tmp/port" &
   [ -s "$tmp/port" ] || fail "could not open a listener"
 }
 stop_holder() { kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null || true; holder=; }
-any=tcp://127.0.0.1:*
+any='tcp://127.0.0.1:*'
 common=(--dir "$tmp/fleet" --build "$build" --workers 1 --slots 1 --timeout 5)
 
 echo "== a taken --events port stops start with the reason"
