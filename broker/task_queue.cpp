@@ -2,7 +2,8 @@
 #include "broker/task_queue.hpp"
 
 #include <algorithm>
-#include <cassert>
+
+#include "common/check.hpp"
 
 namespace zfleet::broker {
 
@@ -28,7 +29,7 @@ void TaskQueue::enter_rings(Project& p) {
 }
 
 void TaskQueue::push(const std::string& project, std::uint32_t priority, std::uint64_t id) {
-  assert(priority < kPriorityLevels);
+  ZFLEET_CHECK(priority < kPriorityLevels, "a queued priority indexes by_priority");
   Project& p = project_for(project);
   p.by_priority[priority].push_back(id);
   ++p.counters.queued;
@@ -37,7 +38,7 @@ void TaskQueue::push(const std::string& project, std::uint32_t priority, std::ui
 }
 
 void TaskQueue::push_front(const std::string& project, std::uint32_t priority, std::uint64_t id) {
-  assert(priority < kPriorityLevels);
+  ZFLEET_CHECK(priority < kPriorityLevels, "a queued priority indexes by_priority");
   Project& p = project_for(project);
   p.by_priority[priority].push_front(id);
   ++p.counters.queued;
@@ -75,7 +76,8 @@ std::optional<TaskQueue::Popped> TaskQueue::pop() {
 
 void TaskQueue::release(const std::string& project) {
   Project& p = project_for(project);
-  assert(p.counters.running > 0);
+  // Tolerated, not checked: the broker releases on every ending path, and a
+  // stray release must not take the daemon down; it only cannot go below 0.
   if (p.counters.running > 0) --p.counters.running;
   enter_rings(p);
 }

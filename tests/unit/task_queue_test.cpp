@@ -128,5 +128,14 @@ TEST(TaskQueue, ManyParkedProjectsDoNotHideRunnableOne) {
   EXPECT_EQ(next->project, "p500");
 }
 
+// The priority is an array index: out of range must stop the daemon in every
+// build (ZFLEET_CHECK), not write past the array as a compiled-out assert did.
+TEST(TaskQueueDeathTest, PriorityOutOfRangeAbortsInEveryBuild) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  TaskQueue q(0);
+  EXPECT_DEATH(q.push("p", kPriorityLevels, 1), "invariant broken: a queued priority");
+  EXPECT_DEATH(q.push_front("p", kPriorityLevels + 5, 1), "task_queue.cpp:[0-9]+");
+}
+
 }  // namespace
 }  // namespace zfleet::broker
