@@ -199,6 +199,7 @@ void Broker::reply_workers(const std::string& identity, std::uint64_t req) {
     v.layers = w.layers;
     v.task_types = w.task_types;
     v.modules = w.modules;
+    v.limits = w.limits;
     reply.workers.push_back(std::move(v));
   }
   send(Peer::kClient, identity, proto::cmd::kWorkersReply, msg::encode(reply));

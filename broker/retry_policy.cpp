@@ -38,6 +38,8 @@ Ending classify(const msg::Outcome& o) {
 }
 
 std::string describe_outcome(const msg::Outcome& o) {
+  // The worker's own words name the limit ("killed: memory limit 64 MiB").
+  if (!o.message.empty() && !o.cancelled) return o.message;
   if (!o.killed_by.empty()) return "killed by the worker (" + o.killed_by + ")";
   if (o.cancelled) return "cancelled";
   if (!o.error.empty()) return o.error;

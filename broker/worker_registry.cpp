@@ -21,6 +21,7 @@ WorkerRecord& WorkerRegistry::upsert(const std::string& identity, const msg::Rea
   w.layers = ready.layers;
   w.task_types = ready.task_types;
   w.modules = ready.modules;
+  w.limits = ready.limits;
   w.draining = false;
   if (inserted) w.connected_at = now;
   w.last_seen = now;

@@ -37,7 +37,8 @@ struct WorkerRecord {
   std::vector<std::string> layers;
   std::vector<std::string> task_types;
   std::vector<std::string> modules;
-  std::set<std::uint64_t> leases;  // task ids
+  std::optional<msg::TaskLimits> limits;  // its per-task ceilings, as READY said
+  std::set<std::uint64_t> leases;         // task ids
   std::uint64_t tasks_done = 0;
   TimePoint connected_at{};
   TimePoint last_seen{};

@@ -129,6 +129,30 @@ void read_nested(FieldReader& r, std::string_view name, T& out, Read read) {
   }
 }
 
+void write_limits(MapWriter& w, const std::optional<TaskLimits>& limits) {
+  if (!limits) return;
+  MapWriter m;
+  if (limits->memory_bytes != 0) m.u64("memory_bytes", limits->memory_bytes);
+  if (limits->cpu_seconds != 0) m.u64("cpu_seconds", limits->cpu_seconds);
+  if (limits->timeout_ms != 0) m.u64("timeout_ms", limits->timeout_ms);
+  if (limits->processes != 0) m.u64("processes", limits->processes);
+  w.map("limits", m);
+}
+
+void read_limits(FieldReader& r, TaskLimits& l) {
+  r.u64("memory_bytes", l.memory_bytes);
+  r.u64("cpu_seconds", l.cpu_seconds);
+  r.u64("timeout_ms", l.timeout_ms, Need::kOptional, proto::kMaxTimeoutMs);
+  r.u64("processes", l.processes);
+}
+
+void read_optional_limits(FieldReader& r, std::optional<TaskLimits>& out) {
+  if (!r.has("limits")) return;
+  TaskLimits limits;
+  read_nested(r, "limits", limits, read_limits);
+  out = limits;
+}
+
 void read_worker_lists(FieldReader& r, std::vector<std::string>& layers,
                        std::vector<std::string>& task_types, std::vector<std::string>& modules) {
   r.str_list("layers", layers, Need::kOptional, 32, 128, 32 * 128);
@@ -216,6 +240,7 @@ void write_outcome(MapWriter& w, const Outcome& o) {
   if (!o.sandbox.empty()) w.str("sandbox", o.sandbox);
   if (o.peak_rss_kb != 0) w.u64("peak_rss_kb", o.peak_rss_kb);
   if (o.progress) w.u64("progress", static_cast<std::uint64_t>(*o.progress));
+  if (!o.message.empty()) w.str("message", o.message);
 }
 
 void read_outcome(FieldReader& r, Outcome& o) {
@@ -238,6 +263,7 @@ void read_outcome(FieldReader& r, Outcome& o) {
   r.bytes("sandbox", o.sandbox, Need::kOptional, proto::kMaxErrorMessageBytes);
   r.u64("peak_rss_kb", o.peak_rss_kb);
   r.opt_int("progress", o.progress);
+  r.bytes("message", o.message, Need::kOptional, proto::kMaxErrorMessageBytes);
 }
 
 void write_task_view(MapWriter& w, const TaskView& t) {
@@ -564,6 +590,7 @@ std::string encode(const WorkersReply& m) {
     if (!v.layers.empty()) w.str_list("layers", v.layers);
     if (!v.task_types.empty()) w.str_list("task_types", v.task_types);
     if (!v.modules.empty()) w.str_list("modules", v.modules);
+    write_limits(w, v.limits);
     items.push_back(w.finish());
   }
   MapWriter w;
@@ -593,6 +620,7 @@ MaybeError decode(const msgpack::object& root, WorkersReply& out) {
       w.u32("min_slots", v.min_slots);
       w.u32("max_slots", v.max_slots);
       read_worker_lists(w, v.layers, v.task_types, v.modules);
+      read_optional_limits(w, v.limits);
       if (!w.ok()) r.fail(w.take_error().code, "workers: " + w.take_error().message);
       out.workers.push_back(std::move(v));
     }
@@ -815,6 +843,7 @@ std::string encode(const Ready& m) {
   if (!m.task_types.empty()) w.str_list("task_types", m.task_types);
   if (!m.modules.empty()) w.str_list("modules", m.modules);
   if (!m.replaces.empty()) w.str("replaces", m.replaces);
+  write_limits(w, m.limits);
   return w.finish();
 }
 
@@ -842,6 +871,7 @@ MaybeError decode(const msgpack::object& root, Ready& out) {
   r.u32("max_slots", out.max_slots, Need::kOptional, proto::kMaxSlots);
   read_worker_lists(r, out.layers, out.task_types, out.modules);
   r.bytes("replaces", out.replaces, Need::kOptional, proto::kMaxIdentityBytes);
+  read_optional_limits(r, out.limits);
   if (r.ok() && out.max_slots != 0 &&
       (out.min_slots > out.max_slots || out.slots > out.max_slots)) {
     r.fail(ErrorCode::kInvalidField, "'slots' must lie within 'min_slots'..'max_slots'");

@@ -135,6 +135,9 @@ struct Outcome {
   std::string sandbox;            // the layers applied, e.g. "rlimits,seccomp,netns,uid"
   std::uint64_t peak_rss_kb = 0;  // the whole process group's, as sampled
   std::optional<int> progress;    // the last progress marker's percent
+  // How it ended in words, when the worker can say more than the fields
+  // above: "killed: memory limit 64 MiB", "killed: cpu time limit 1 h".
+  std::string message;
 
   bool succeeded() const {
     return error.empty() && !timed_out && !cancelled && killed_by.empty() && exit_code == 0;
@@ -211,6 +214,17 @@ struct StatsReply {
   Counters stats;
 };
 
+// The ceilings a worker puts on every task (READY, WORKERS_REPLY): what a
+// task that asks for nothing gets, and at most what one may ask for
+// (timeout_ms excepted: a task's own timeout is honoured). 0: none.
+struct TaskLimits {
+  std::uint64_t memory_bytes = 0;
+  std::uint64_t cpu_seconds = 0;
+  std::uint64_t timeout_ms = 0;  // wall clock, for tasks that set no timeout
+  std::uint64_t processes = 0;
+  bool operator==(const TaskLimits&) const = default;
+};
+
 struct WorkerView {
   std::string id;
   std::string hostname;
@@ -228,6 +242,7 @@ struct WorkerView {
   std::vector<std::string> layers;      // sandbox layers this worker's host applies
   std::vector<std::string> task_types;  // e.g. shell, module, http, noop
   std::vector<std::string> modules;     // modules it can load
+  std::optional<TaskLimits> limits;     // absent: a worker that does not report them
 };
 
 struct WorkersReply {
@@ -332,6 +347,7 @@ struct Ready {
   // The routing id of this worker's previous life (from its state file): a
   // restart may take over that registration while it still looks alive.
   std::string replaces;
+  std::optional<TaskLimits> limits;  // its per-task ceilings
 };
 
 struct Welcome {

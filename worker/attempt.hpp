@@ -62,6 +62,8 @@ struct Attempt {
   std::optional<PreparedSandbox> sandbox;
   std::optional<uid_t> pool_uid;  // returned to the UidPool after the reap
   std::optional<std::uint64_t> cpu_limit_s;
+  std::uint64_t memory_limit_bytes = 0;  // the limit it runs under, for the outcome; 0: none
+  Millis timeout{0};                     // 0: none
 
   std::int64_t started_at_ms = 0;
   std::optional<TimePoint> suspended_at;

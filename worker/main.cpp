@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <exception>
 
 #include <spdlog/spdlog.h>
@@ -10,7 +11,10 @@
 #include "common/logging.hpp"
 #include "worker/cgroup.hpp"
 #include "worker/child_process.hpp"
+#include "worker/default_limits.hpp"
+#include "worker/helper_locator.hpp"
 #include "worker/host_capabilities.hpp"
+#include "worker/host_memory.hpp"
 #include "worker/reactor.hpp"
 #include "worker/signal_source.hpp"
 #include "worker/uid_pool.hpp"
@@ -30,20 +34,28 @@ void ensure_standard_fds() {
   }
 }
 
-// The directory of this executable: helper binaries are installed beside it.
-std::string own_directory() {
-  char buffer[4096] = {};
-  const ssize_t n = ::readlink("/proc/self/exe", buffer, sizeof buffer - 1);
-  if (n <= 0) return {};
-  std::string path(buffer, static_cast<std::size_t>(n));
-  return path.substr(0, path.rfind('/'));
+// An unset helper path defaults to the one built with this worker, if found
+// (beside it, or in the install's helper directory: helper_locator.hpp).
+void default_helper(std::string& path, const char* name) {
+  if (path.empty()) path = zfleet::worker::find_own_helper(name);
 }
 
-// An unset helper path defaults to the binary beside this one, if present.
-void default_helper(std::string& path, const char* name) {
-  if (!path.empty()) return;
-  const std::string candidate = own_directory() + "/" + name;
-  if (::access(candidate.c_str(), X_OK) == 0) path = candidate;
+// The ceilings every task gets unless the policy file names its own.
+zfleet::worker::DefaultLimits default_limits(const zfleet::worker::WorkerConfig& config) {
+  namespace w = zfleet::worker;
+  const w::HostMemory memory = w::read_host_memory();
+  w::DefaultLimitInputs in;
+  in.mem_available_bytes = memory.available_bytes;
+  in.cgroup_limit_bytes = memory.cgroup_limit_bytes;
+  in.slots = std::max(config.slots, config.max_slots);
+  // parse_worker_config() checked each setting.
+  in.memory = w::parse_limit_setting(config.default_memory, true).value_or(w::LimitSetting{});
+  in.cpu_seconds =
+      w::parse_limit_setting(config.default_cpu_seconds, false).value_or(w::LimitSetting{});
+  in.processes =
+      w::parse_limit_setting(config.default_processes, false).value_or(w::LimitSetting{});
+  in.timeout_ms = config.default_timeout_ms;
+  return w::compute_default_limits(in);
 }
 
 }  // namespace
@@ -58,17 +70,20 @@ int main(int argc, char** argv) {
   default_helper(config.module_runner, "zfleet-module-runner");
   default_helper(config.http_fetch, "zfleet-http-fetch");
   const bool root = ::geteuid() == 0;
+  const w::DefaultLimits defaults = default_limits(config);
+  spdlog::info("default task limits: {} (memory: {})", w::describe_limits(defaults.limits),
+               defaults.memory_basis);
   std::optional<w::WorkerPolicy> policy;
   if (config.policy_file.empty()) {
-    policy.emplace(root, config.sandbox);
+    policy.emplace(root, config.sandbox, defaults.limits);
   } else {
     std::string error;
-    policy = w::WorkerPolicy::load(config.policy_file, root, error);
+    policy = w::WorkerPolicy::load(config.policy_file, root, error, defaults.limits);
     if (!policy) {
       spdlog::critical("cannot start: {}", error);
       return 2;
     }
-    if (!config.sandbox) policy = w::WorkerPolicy(root, false);
+    if (!config.sandbox) policy = w::WorkerPolicy(root, false, defaults.limits);
   }
   try {
     // Probes fork children: before any thread exists.

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/protocol.hpp"
+#include "worker/default_limits.hpp"
 
 namespace zfleet::worker {
 
@@ -78,6 +79,8 @@ Reactor::Reactor(const WorkerConfig& config, const Clock& clock, SignalSource& s
       host_(host),
       sandbox_(host),
       policy_(std::move(policy)),
+      limits_(effective_limits(policy_.base(), config.default_timeout_ms,
+                               config.sandbox && host.rlimits, config.sandbox && host.cgroup.pids)),
       uids_(std::move(uids)),
       area_(config.work_dir, std::min<std::size_t>(2 * std::size_t{config.slots}, 1024)),
       state_file_(config.state_file),
@@ -116,6 +119,19 @@ int Reactor::run() {
   } else {
     spdlog::warn("sandbox off: tasks run unconfined as this worker's user");
   }
+  // How memory is held decides what a task past it sees: a kill, or a
+  // failed allocation (docs/sandbox.md).
+  const AttemptPolicy& base = policy_.base();
+  const bool confined = config_.sandbox && base.sandboxed && base.sandbox.cgroup.memory_max_bytes;
+  const char* memory_by = "the worker's sampling";
+  if (confined && host_.cgroup.memory) {
+    memory_by = "cgroup memory.max";
+  } else if (confined && host_.rlimits) {
+    memory_by = "RLIMIT_DATA per process and the worker's sampling";
+  }
+  spdlog::info(
+      "task limits: {}{}", describe_limits(limits_),
+      limits_.memory_bytes != 0 ? fmt::format(" (memory held by {})", memory_by) : std::string());
   spdlog::info("task types: {}; modules: {}", fmt::join(task_types(), ","),
                module_names_.empty() ? std::string("none")
                                      : fmt::format("{}", fmt::join(module_names_, ",")));
@@ -251,6 +267,7 @@ void Reactor::send_ready() {
   ready.task_types = task_types();
   ready.modules = module_names_;
   ready.labels = config_.labels;
+  ready.limits = limits_;
   ready.version = ZFLEET_VERSION;
   ready.running = runner_.leases();
   module_children_.clear();

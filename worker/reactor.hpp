@@ -129,6 +129,7 @@ class Reactor {
   HostCapabilities host_;
   Sandbox sandbox_;
   WorkerPolicy policy_;
+  msg::TaskLimits limits_;  // the ceilings every task gets here: logged, sent in READY
   std::optional<UidPool> uids_;
   WorkArea area_;
   StateFile state_file_;

@@ -426,6 +426,7 @@ std::optional<PreparedSandbox> Sandbox::prepare(const SandboxPolicy& policy,
   // A leaf is made whenever the host has cgroups, limits or not: it is what
   // lets release() find processes that left the task's process group.
   const auto& host_cg = host_.cgroup;
+  bool memory_in_cgroup = false;
   if (host_cg.version != CgroupVersion::kNone || policy.cgroup.any()) {
     CgroupLayer limits = policy.cgroup;
     std::string why;
@@ -462,9 +463,21 @@ std::optional<PreparedSandbox> Sandbox::prepare(const SandboxPolicy& policy,
         }
       }
       out.cgroup = std::move(*lease);
+      memory_in_cgroup = limits.memory_max_bytes.has_value();
       LayerCheck::add(check.applied, host_cg.layer_name());
     }
     if (!why.empty()) LayerCheck::add(check.skipped, "cgroup (" + why + ")");
+  }
+  // Without a memory cgroup each process still gets the memory limit as
+  // RLIMIT_DATA (heap and private writable mappings), and the worker's
+  // sampling holds the group as a whole. Not RLIMIT_AS: it counts address
+  // space merely reserved, which the JVM, Go, V8 and sanitizers reserve by
+  // the gigabyte, so they would fail to start under any useful limit.
+  if (policy.cgroup.memory_max_bytes && !memory_in_cgroup && host_.rlimits &&
+      plan.rlimit_count < SandboxPlan::kMaxRlimits) {
+    const std::uint64_t bytes = *policy.cgroup.memory_max_bytes;
+    plan.rlimits[plan.rlimit_count++] = clamp(RLIMIT_DATA, bytes, bytes);
+    out.memory_rlimit = true;
   }
 
   out.applied = std::move(check.applied);

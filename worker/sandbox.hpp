@@ -34,7 +34,7 @@ namespace zfleet::worker {
 struct SandboxPlan {
   static constexpr std::size_t kMaxCgroups = 3;  // v1: memory, pids, cpu
   static constexpr std::size_t kMaxPath = 256;
-  static constexpr std::size_t kMaxRlimits = 6;
+  static constexpr std::size_t kMaxRlimits = 7;
 
   struct Limit {
     int resource = 0;  // RLIMIT_*
@@ -140,6 +140,9 @@ struct PreparedSandbox {
   CgroupLease cgroup;
   std::string applied;  // e.g. "rlimits,no_new_privs,seccomp,netns,private_tmp,uid,cgroup-v1"
   std::string skipped;  // optional layers this host lacks, with why
+  // The memory limit is held per process by RLIMIT_DATA, for want of a
+  // memory cgroup: a task past it sees allocations fail, not a kill.
+  bool memory_rlimit = false;
 };
 
 class Sandbox {

@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "worker/http_task.hpp"
+#include "worker/limit_message.hpp"
 
 namespace zfleet::worker {
 
@@ -159,6 +160,12 @@ StartResult TaskRunner::start(const msg::TaskAssignment& task, const AttemptPoli
                                 TerminationSchedule(now, timeout, grace), policy.monitor, now);
   Attempt& a = *attempt;
   a.type = spec.type;
+  a.timeout = timeout;
+  // Both hold the same limit when set: the cgroup's memory.max (kept off by
+  // a policy without the cgroup layer) and the worker's sampling mark.
+  a.memory_limit_bytes = confined && policy.sandbox.cgroup.memory_max_bytes
+                             ? *policy.sandbox.cgroup.memory_max_bytes
+                             : policy.monitor.memory_hard_kb * 1024;
   a.out.live = !http;  // the fetch child's stdout is the response, not a log
   a.err.tail = OutputTail(spec.output_cap);
   auto fail = [&](std::string error) {
@@ -378,6 +385,19 @@ void TaskRunner::finish(Attempt& a, const ExitStatus& status) {
   if (a.type == "http" && !o.timed_out && !o.cancelled && a.killed_by.empty()) {
     http_outcome(o.stdout_tail, o);
   }
+  AttemptLimits limits;
+  limits.memory_bytes = a.memory_limit_bytes;
+  limits.cpu_seconds = a.cpu_limit_s.value_or(0);
+  limits.timeout_ms = static_cast<std::uint64_t>(a.timeout.count());
+  limits.stall_ms = static_cast<std::uint64_t>(a.monitor_policy.stall_after.count());
+  limits.memory_by_rlimit = a.sandbox && a.sandbox->memory_rlimit;
+  AttemptEnding ending;
+  ending.killed_by = a.killed_by;
+  ending.timed_out = o.timed_out;
+  ending.cancelled = o.cancelled;
+  ending.failed = o.signal.has_value() || o.exit_code.value_or(0) != 0;
+  ending.stderr_tail = o.stderr_tail;
+  o.message = limit_message(limits, ending);
   release_resources(a);
   if (!a.killed_by.empty() && a.killed_by != "memory" && a.killed_by != "stall") {
     // Memory and stall kills were announced when they were decided.

@@ -9,6 +9,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "worker/default_limits.hpp"
+
 namespace zfleet::worker {
 
 namespace {
@@ -43,6 +45,7 @@ std::string default_worker_id(const std::string& hostname, long pid) {
 ParsedConfig parse_worker_config(int argc, const char* const* argv) {
   WorkerConfig c;
   c.slots = std::clamp<std::uint32_t>(std::thread::hardware_concurrency(), 1, proto::kMaxSlots);
+  c.default_timeout_ms = kDefaultTimeoutMs;
   CLI::App app{"zfleet-worker: runs tasks from a zfleet broker in child processes"};
   app.set_version_flag("--version", ZFLEET_VERSION);
   app.set_config("--config", "", "read settings from an INI or TOML file")
@@ -67,6 +70,33 @@ ParsedConfig parse_worker_config(int argc, const char* const* argv) {
                  "timeout of tasks that set none (0: none)")
       ->envname(env("DEFAULT_TIMEOUT_MS"))
       ->check(CLI::Range(std::uint64_t{0}, proto::kMaxTimeoutMs))
+      ->capture_default_str();
+  // A setting is checked here, so a typo stops the worker at start.
+  auto limit_check = [](bool size) {
+    return CLI::Validator(
+        [size](std::string& text) -> std::string {
+          const auto setting = parse_limit_setting(text, size);
+          if (!setting) return "must be auto, off or " + std::string(size ? "a size" : "a number");
+          if (!size && setting->value > 1'000'000'000) return "must be at most 1000000000";
+          return {};
+        },
+        size ? "auto|off|SIZE" : "auto|off|N");
+  };
+  app.add_option("--default-memory", c.default_memory,
+                 "memory ceiling of every task: auto (memory available / slots, 256 MiB-4 GiB), "
+                 "off, or a size such as 512M")
+      ->envname(env("DEFAULT_MEMORY"))
+      ->check(limit_check(true))
+      ->capture_default_str();
+  app.add_option("--default-cpu-seconds", c.default_cpu_seconds,
+                 "CPU time ceiling of every task: auto (the default timeout), off, or seconds")
+      ->envname(env("DEFAULT_CPU_SECONDS"))
+      ->check(limit_check(false))
+      ->capture_default_str();
+  app.add_option("--default-processes", c.default_processes,
+                 "processes of every task at once (cgroup pids.max): auto (512), off, or a number")
+      ->envname(env("DEFAULT_PROCESSES"))
+      ->check(limit_check(false))
       ->capture_default_str();
   app.add_option("--grace-ms", c.grace_ms, "SIGTERM to SIGKILL delay for tasks that set none")
       ->envname(env("GRACE_MS"))

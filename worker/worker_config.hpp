@@ -19,8 +19,10 @@ struct WorkerConfig {
   std::string id;           // default: <hostname>-<pid>
   std::vector<std::string> labels;
   std::uint32_t heartbeat_ms = proto::kDefaultHeartbeatMs;
-  std::uint64_t default_timeout_ms = 0;  // 0: tasks without a timeout run for ever
-  std::uint64_t grace_ms = 5000;         // SIGTERM -> SIGKILL for tasks without grace_ms
+  // Tasks without a timeout get this one; 0: they run for ever.
+  // parse_worker_config() defaults it to 1 h (kDefaultTimeoutMs).
+  std::uint64_t default_timeout_ms = 0;
+  std::uint64_t grace_ms = 5000;  // SIGTERM -> SIGKILL for tasks without grace_ms
   std::uint64_t drain_timeout_ms = 30000;
   std::string work_dir;    // default: $TMPDIR (or /tmp)/zfleet-worker/<id>
   std::string state_file;  // running children, for the next life; default: <work_dir>/worker-state
@@ -31,6 +33,12 @@ struct WorkerConfig {
   bool sandbox = true;                   // false: children run unconfined (trusted work only)
   std::uint32_t task_uid_base = 200000;  // root: each attempt runs as a uid of its own
   std::uint32_t task_uid_count = 0;      // 0: 4 x max_slots; 0 after start-up: "nobody"
+  // Ceilings on every task (default_limits.hpp): "auto" (worked out at
+  // start), "off", or a value. The policy file's memory_bytes, cpu_seconds
+  // and processes replace them.
+  std::string default_memory = "auto";       // bytes; K, M, G suffixes
+  std::string default_cpu_seconds = "auto";  // auto: as long as the default timeout
+  std::string default_processes = "auto";    // auto: 512
 
   // Task types served by helper children; empty paths: next to this binary.
   std::string modules_dir;  // empty: module tasks are refused

@@ -81,6 +81,8 @@ void apply_base_limits(const msg::SandboxRequest& l, AttemptPolicy& p) {
   set(p.sandbox.cgroup.pids_max, l.processes);
   if (l.network == "host") p.sandbox.network = NetworkMode::kHost;
   if (l.network == "none") p.sandbox.network = NetworkMode::kNone;
+  // Replaces a default mark, which tighten() alone would keep if smaller.
+  if (l.memory_bytes != 0) p.monitor.memory_hard_kb = l.memory_bytes / 1024;
   p.monitor = tighten(p.monitor, l);
 }
 
@@ -138,13 +140,27 @@ bool is_shell(const std::string& program) {
                      [&](const char* s) { return name == s; });
 }
 
-WorkerPolicy::WorkerPolicy(bool running_as_root, bool sandboxed) {
+WorkerPolicy::WorkerPolicy(bool running_as_root, bool sandboxed,
+                           const std::optional<msg::TaskLimits>& limits) {
   base_.sandbox = SandboxPolicy::defaults(running_as_root);
   base_.sandboxed = sandboxed;
+  if (!limits) return;
+  auto set_or_clear = [](std::optional<std::uint64_t>& field, std::uint64_t value) {
+    if (value != 0) {
+      field = value;
+    } else {
+      field.reset();
+    }
+  };
+  set_or_clear(base_.sandbox.rlimits.cpu_seconds, limits->cpu_seconds);
+  set_or_clear(base_.sandbox.cgroup.memory_max_bytes, limits->memory_bytes);
+  set_or_clear(base_.sandbox.cgroup.pids_max, limits->processes);
+  base_.monitor.memory_hard_kb = limits->memory_bytes / 1024;
 }
 
 std::optional<WorkerPolicy> WorkerPolicy::load(const std::string& path, bool running_as_root,
-                                               std::string& error) {
+                                               std::string& error,
+                                               const std::optional<msg::TaskLimits>& limits) {
   std::ifstream in(path);
   if (!in) {
     error = "cannot read policy file " + path;
@@ -152,14 +168,15 @@ std::optional<WorkerPolicy> WorkerPolicy::load(const std::string& path, bool run
   }
   std::stringstream text;
   text << in.rdbuf();
-  auto policy = parse(text.str(), running_as_root, error);
+  auto policy = parse(text.str(), running_as_root, error, limits);
   if (!policy) error = path + ": " + error;
   return policy;
 }
 
 std::optional<WorkerPolicy> WorkerPolicy::parse(const std::string& text, bool running_as_root,
-                                                std::string& error) {
-  WorkerPolicy policy(running_as_root);
+                                                std::string& error,
+                                                const std::optional<msg::TaskLimits>& limits) {
+  WorkerPolicy policy(running_as_root, true, limits);
   try {
     const json j = json::parse(text);
     if (!j.is_object()) {

@@ -38,15 +38,22 @@ struct AttemptPolicy {
 class WorkerPolicy {
  public:
   // The built-in defaults: SandboxPolicy::defaults() (nobody when root, every
-  // layer on where the host allows it), no stall or memory marks.
-  explicit WorkerPolicy(bool running_as_root, bool sandboxed = true);
+  // layer on where the host allows it), no stall or memory marks. `limits`,
+  // when given, replaces its CPU time, memory and process ceilings (0: none)
+  // with the worker's defaults (default_limits.hpp); the memory ceiling is
+  // both the cgroup's memory.max and the monitor's hard mark.
+  explicit WorkerPolicy(bool running_as_root, bool sandboxed = true,
+                        const std::optional<msg::TaskLimits>& limits = std::nullopt);
 
-  // Reads a policy file; nullopt with `error` naming the problem.
+  // Reads a policy file over those defaults; its top-level limits replace
+  // them. nullopt with `error` naming the problem.
   static std::optional<WorkerPolicy> load(const std::string& path, bool running_as_root,
-                                          std::string& error);
+                                          std::string& error,
+                                          const std::optional<msg::TaskLimits>& limits = {});
   // The same from JSON text (tests).
   static std::optional<WorkerPolicy> parse(const std::string& json, bool running_as_root,
-                                           std::string& error);
+                                           std::string& error,
+                                           const std::optional<msg::TaskLimits>& limits = {});
 
   // The policy of one attempt: worker, then project, then the task's request.
   AttemptPolicy resolve(const std::string& project, const msg::SandboxRequest& request,

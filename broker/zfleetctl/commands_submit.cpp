@@ -44,6 +44,8 @@ int report_waited(const msg::TaskView& task, const GlobalOptions& global) {
   } else {
     if (task.outcome) {
       write_all(std::cout, task.outcome->stdout_tail);
+      // A module's or http task's output is its result.
+      write_all(std::cout, result_line(*task.outcome));
       write_all(std::cerr, task.outcome->stderr_tail);
     }
     std::cerr << "zfleetctl: " << status_line(task) << "\n";

@@ -54,6 +54,7 @@ json outcome_json(const msg::Outcome& o) {
       {"max_rss_kb", o.max_rss_kb},
       {"peak_rss_kb", or_null(o.peak_rss_kb)},
       {"killed_by", optional_string(o.killed_by)},
+      {"message", optional_string(o.message)},
       {"sandbox", optional_string(o.sandbox)},
       {"progress", optional_int(o.progress)},
       {"result", result_json(o.result)},
@@ -80,6 +81,21 @@ json task_json(const msg::TaskView& t) {
   };
 }
 
+namespace {
+
+// null for a worker that does not report its limits; inside, null for "none".
+json limits_json(const std::optional<msg::TaskLimits>& limits) {
+  if (!limits) return nullptr;
+  return json{
+      {"memory_bytes", or_null(limits->memory_bytes)},
+      {"cpu_seconds", or_null(limits->cpu_seconds)},
+      {"timeout_ms", or_null(limits->timeout_ms)},
+      {"processes", or_null(limits->processes)},
+  };
+}
+
+}  // namespace
+
 json worker_json(const msg::WorkerView& w) {
   return json{
       {"id", w.id},
@@ -98,6 +114,7 @@ json worker_json(const msg::WorkerView& w) {
       {"layers", w.layers},
       {"task_types", w.task_types},
       {"modules", w.modules},
+      {"limits", limits_json(w.limits)},
   };
 }
 

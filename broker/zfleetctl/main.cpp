@@ -1,11 +1,13 @@
 // zfleetctl: the admin and producer CLI. Wiring only: global options, the
-// subcommands from commands_*.cpp, usage errors -> exit 2, one Client for
-// the chosen subcommand. docs/zfleetctl.md is the reference.
+// subcommands from commands_*.cpp, usage errors (usage_error.hpp) -> exit 2,
+// one Client for the chosen subcommand. docs/zfleetctl.md is the reference.
 #include <iostream>
 #include <optional>
 
 #include "broker/zfleetctl/command.hpp"
 #include "broker/zfleetctl/exit_code.hpp"
+#include "broker/zfleetctl/number_check.hpp"
+#include "broker/zfleetctl/usage_error.hpp"
 
 namespace zfleet::ctl {
 
@@ -42,11 +44,17 @@ int run(int argc, char** argv) {
     commands.insert(commands.end(), added.begin(), added.end());
   }
 
+  require_plain_unsigned(app);
+
   try {
     app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    // --help is an "error" with exit code 0 in CLI11; it prints the help.
+    app.exit(e);
+    return as_int(ExitCode::kOk);
   } catch (const CLI::ParseError& e) {
-    // --help and friends are "errors" with exit code 0 in CLI11.
-    return app.exit(e) == 0 ? as_int(ExitCode::kOk) : as_int(ExitCode::kUsage);
+    std::cerr << usage_error_text(describe_usage_error(app, e));
+    return as_int(ExitCode::kUsage);
   }
 
   std::optional<Client> client;

@@ -60,6 +60,12 @@ std::uint64_t run_time_ms(const msg::TaskView& task) {
 }  // namespace
 
 std::string describe_outcome(const msg::Outcome& o) {
+  // The worker's words name the limit: "killed: memory limit 64 MiB".
+  if (!o.message.empty() && (!o.killed_by.empty() || o.timed_out) && !o.cancelled) {
+    std::string text = o.message;
+    if (o.signal) text += " (" + signal_name(*o.signal) + ")";
+    return text;
+  }
   if (!o.killed_by.empty()) {
     std::string text = "killed by the worker: " + o.killed_by + " limit";
     if (o.signal) text += " (" + signal_name(*o.signal) + ")";
@@ -77,7 +83,11 @@ std::string describe_outcome(const msg::Outcome& o) {
   if (o.signal) {
     return "killed by " + signal_name(*o.signal) + " (" + std::to_string(*o.signal) + ")";
   }
-  if (o.exit_code) return "exit " + std::to_string(*o.exit_code);
+  if (o.exit_code) {
+    std::string text = "exit " + std::to_string(*o.exit_code);
+    if (!o.message.empty()) text += " (" + o.message + ")";
+    return text;
+  }
   return "no exit status";
 }
 
@@ -151,10 +161,15 @@ Fields result_fields(const msg::TaskView& task) {
   if (o.peak_rss_kb != 0) fields.emplace_back("peak rss", format_bytes(o.peak_rss_kb * 1024));
   if (o.progress) fields.emplace_back("progress", std::to_string(*o.progress) + "%");
   if (!o.sandbox.empty()) fields.emplace_back("sandbox", o.sandbox);
-  if (!o.result.empty()) fields.emplace_back("result", dump_line(result_json(o.result)));
+  if (!o.result.empty()) fields.emplace_back("result", result_line(o));
   fields.emplace_back("stdout", format_bytes(o.stdout_bytes));
   fields.emplace_back("stderr", format_bytes(o.stderr_bytes));
   return fields;
+}
+
+std::string result_line(const msg::Outcome& outcome) {
+  if (outcome.result.empty()) return {};
+  return dump_line(result_json(outcome.result));
 }
 
 std::string status_line(const msg::TaskView& task) {

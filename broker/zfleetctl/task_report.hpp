@@ -21,6 +21,10 @@ Fields status_fields(const msg::TaskView& task, std::int64_t now_ms);
 // The outcome block without the output tails; those are printed after it.
 Fields result_fields(const msg::TaskView& task);
 
+// A module's or http task's result as one line of JSON (msgpack_json.hpp),
+// as `result` shows it and `submit --wait` prints it; empty without one.
+std::string result_line(const msg::Outcome& outcome);
+
 // "task 42 succeeded: exit 0 after 1.23 s on worker w-1" (no newline), with
 // " (attempt 3)" at the end when the task ran more than once.
 std::string status_line(const msg::TaskView& task);

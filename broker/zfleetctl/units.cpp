@@ -11,6 +11,8 @@
 #include <ctime>
 #include <utility>
 
+#include "common/quantity_text.hpp"
+
 namespace zfleet::ctl {
 
 namespace {
@@ -62,15 +64,7 @@ std::string format_timestamp_ms(std::int64_t unix_ms) {
 }
 
 std::string format_bytes(std::uint64_t bytes) {
-  if (bytes < 1024) return std::to_string(bytes) + " B";
-  constexpr std::array<const char*, 5> kUnits{"KiB", "MiB", "GiB", "TiB", "PiB"};
-  double value = static_cast<double>(bytes) / 1024.0;
-  std::size_t unit = 0;
-  while (value >= 1024.0 && unit + 1 < kUnits.size()) {
-    value /= 1024.0;
-    ++unit;
-  }
-  return printf_string(value < 10.0 ? "%.1f %s" : "%.0f %s", value, kUnits[unit]);
+  return zfleet::format_bytes(bytes);
 }
 
 std::string format_rate(double per_second) {
@@ -93,38 +87,7 @@ std::string signal_name(int signal) {
 }
 
 std::optional<std::uint64_t> parse_size(std::string_view text) {
-  std::size_t digits = 0;
-  std::uint64_t value = 0;
-  for (; digits < text.size() && text[digits] >= '0' && text[digits] <= '9'; ++digits) {
-    const std::uint64_t digit = static_cast<std::uint64_t>(text[digits] - '0');
-    if (value > (UINT64_MAX - digit) / 10) return std::nullopt;
-    value = value * 10 + digit;
-  }
-  if (digits == 0) return std::nullopt;
-  std::string unit;
-  for (char c : text.substr(digits))
-    unit.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
-  if (unit.ends_with("IB")) {
-    unit.erase(unit.size() - 2);
-  } else if (unit.size() > 1 && unit.ends_with("B")) {
-    unit.pop_back();
-  } else if (unit == "B") {
-    unit.clear();
-  }
-  int shift = 0;
-  if (unit == "K") {
-    shift = 10;
-  } else if (unit == "M") {
-    shift = 20;
-  } else if (unit == "G") {
-    shift = 30;
-  } else if (unit == "T") {
-    shift = 40;
-  } else if (!unit.empty()) {
-    return std::nullopt;
-  }
-  if (shift != 0 && value > (UINT64_MAX >> shift)) return std::nullopt;
-  return value << shift;
+  return zfleet::parse_size(text);
 }
 
 }  // namespace zfleet::ctl

@@ -664,6 +664,47 @@ void add_monitoring(std::vector<Vector>& out) {
                         "with its sandbox layers, task types and modules."));
   }
   {
+    msg::TaskLimits limits;
+    limits.memory_bytes = 1'503'657'984;  // 1434 MiB
+    limits.cpu_seconds = 3'600;
+    limits.timeout_ms = 3'600'000;
+    limits.processes = 512;
+    msg::Ready r = ready("w-host-d-1", "host-d", 77, 8, 8, {}, "0.1.0", {});
+    r.limits = limits;
+    out.push_back(valid("ready_limits", c::kReady, kWB, r,
+                        "READY with the ceilings the worker puts on every task: memory, CPU "
+                        "time, the wall clock of tasks without a timeout, processes."));
+    msg::WorkerView w = worker_view("w-host-d-1", "host-d", 77, 8, 0, 8, {}, 0, 1'000, 20, false);
+    limits.cpu_seconds = 0;  // switched off: absent
+    w.limits = limits;
+    out.push_back(valid("workers_reply_limits", c::kWorkersReply, kBC, msg::WorkersReply{8, {w}},
+                        "WORKERS_REPLY with a worker's per-task ceilings; one it does not set "
+                        "(here CPU time) is absent from the map."));
+    msg::TaskView t;
+    t.id = 43;
+    t.type = "shell";
+    t.project = "etl";
+    t.priority = 5;
+    t.state = msg::TaskState::kFailed;
+    t.attempts = 1;
+    t.worker = "w-host-d-1";
+    t.submitted_at_ms = kT0;
+    t.started_at_ms = kT0 + 5;
+    t.finished_at_ms = kT0 + 2'000;
+    msg::Outcome o;
+    o.signal = 9;
+    o.started_at_ms = kT0 + 5;
+    o.finished_at_ms = kT0 + 2'000;
+    o.max_rss_kb = 65'400;
+    o.killed_by = "oom";
+    o.sandbox = "rlimits,cgroup-v2(memory,pids,cpu)";
+    o.message = "killed: memory limit 64 MiB";
+    t.outcome = o;
+    out.push_back(valid("result_reply_memory_limit", c::kResultReply, kBC, msg::TaskReply{9, t},
+                        "RESULT_REPLY of an attempt the kernel's OOM killer ended in its "
+                        "cgroup, with the worker's message naming the limit it ran under."));
+  }
+  {
     msg::Heartbeat h = heartbeat(1);
     h.slots = 5;
     msg::TaskActivity a;

@@ -159,5 +159,24 @@ TEST(CtlTaskReport, DeadLetterTableHasOneRowPerTask) {
             "42  etl             3  2023-11-14T22:13:21.230Z  exit 2\n");
 }
 
+TEST(CtlTaskReport, ResultLineIsTheResultAsJsonForBothResultAndSubmitWait) {
+  msg::Outcome o;
+  o.exit_code = 0;
+  EXPECT_EQ(result_line(o), "");
+  EXPECT_EQ(field(result_fields(task_with(o)), "result"), "<absent>");
+  // {"digest": "ab", "bytes": 3}, with a bin value, as a module returns it.
+  o.result = std::string(
+      "\x82\xa6"
+      "digest"
+      "\xc4\x02"
+      "ab"
+      "\xa5"
+      "bytes"
+      "\x03",
+      19);
+  EXPECT_EQ(result_line(o), R"({"digest":{"$base64":"YWI="},"bytes":3})");
+  EXPECT_EQ(field(result_fields(task_with(o)), "result"), result_line(o));
+}
+
 }  // namespace
 }  // namespace zfleet::ctl

@@ -73,5 +73,16 @@ TEST(RetryPolicy, ZeroBackoffMeansImmediately) {
   EXPECT_EQ(backoff_delay_ms(p, 5, rng), 0u);
 }
 
+TEST(RetryPolicy, AKillAtALimitIsDescribedInTheWorkersWordsAndStaysASignal) {
+  msg::Outcome o;
+  o.signal = 9;
+  o.killed_by = "oom";
+  EXPECT_EQ(describe_outcome(o), "killed by the worker (oom)");
+  o.message = "killed: memory limit 64 MiB";
+  EXPECT_EQ(describe_outcome(o), "killed: memory limit 64 MiB");
+  // The words change nothing about which retry rule applies.
+  EXPECT_EQ(classify(o), Ending::kSignal);
+}
+
 }  // namespace
 }  // namespace zfleet::broker

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -233,6 +234,73 @@ TEST(TaskHome, PrivateDirectoryBelongsToTheTaskAndComesBack) {
   ::unlink(link.c_str());
   ::rmdir(dir.c_str());
   ::rmdir(root_template);
+}
+
+TEST(SandboxPrepare, WithoutAMemoryCgroupTheMemoryLimitBecomesRlimitData) {
+  HostCapabilities caps;
+  caps.rlimits = true;  // but no cgroups
+  Sandbox sandbox(caps);
+  SandboxPolicy policy = bare_policy();
+  policy.cgroup.need = Need::kOptional;
+  policy.cgroup.memory_max_bytes = std::uint64_t{64} << 20;
+  std::string error;
+  auto prepared = sandbox.prepare(policy, "t1", 1, error);
+  ASSERT_TRUE(prepared) << error;
+  EXPECT_TRUE(prepared->memory_rlimit);
+  bool saw_data = false;
+  for (std::uint8_t i = 0; i < prepared->plan.rlimit_count; ++i) {
+    const auto& l = prepared->plan.rlimits[i];
+    EXPECT_NE(l.resource, RLIMIT_AS) << "address space is not memory";
+    if (l.resource != RLIMIT_DATA) continue;
+    saw_data = true;
+    EXPECT_EQ(l.soft, std::uint64_t{64} << 20);
+    EXPECT_EQ(l.hard, std::uint64_t{64} << 20);
+  }
+  EXPECT_TRUE(saw_data);
+
+  // Every rlimit at once still fits the plan.
+  policy.rlimits.cpu_seconds = 5;
+  policy.rlimits.address_space_bytes = std::uint64_t{1} << 34;
+  policy.rlimits.open_files = 64;
+  policy.rlimits.processes = 64;
+  policy.rlimits.file_size_bytes = 1 << 20;
+  policy.rlimits.core_dumps = false;
+  prepared = sandbox.prepare(policy, "t1", 1, error);
+  ASSERT_TRUE(prepared) << error;
+  EXPECT_EQ(prepared->plan.rlimit_count, SandboxPlan::kMaxRlimits);
+  EXPECT_TRUE(prepared->memory_rlimit);
+
+  // No memory limit, no RLIMIT_DATA.
+  policy.cgroup.memory_max_bytes.reset();
+  prepared = sandbox.prepare(policy, "t1", 1, error);
+  ASSERT_TRUE(prepared) << error;
+  EXPECT_FALSE(prepared->memory_rlimit);
+}
+
+TEST(SandboxPrepare, RlimitDataHoldsAProcessToTheMemoryLimit) {
+  HostCapabilities caps;
+  caps.rlimits = true;
+  Sandbox sandbox(caps);
+  SandboxPolicy policy = bare_policy();
+  policy.cgroup.need = Need::kOptional;
+  // Well above what this test process already maps, which counts too.
+  policy.cgroup.memory_max_bytes = std::uint64_t{256} << 20;
+  std::string error;
+  auto prepared = sandbox.prepare(policy, "t1", 1, error);
+  ASSERT_TRUE(prepared) << error;
+  // 1 GiB cannot be had under a 256 MiB limit; 8 MiB can.
+  const auto big = testing::run_probe(prepared->plan, [] {
+    void* p = std::malloc(std::size_t{1} << 30);
+    return p == nullptr ? 3 : 0;
+  });
+  EXPECT_TRUE(big.exited);
+  EXPECT_EQ(big.exit_code, 3) << big.output;
+  const auto small = testing::run_probe(prepared->plan, [] {
+    void* p = std::malloc(std::size_t{8} << 20);
+    if (p != nullptr) std::memset(p, 1, std::size_t{8} << 20);
+    return p == nullptr ? 3 : 0;
+  });
+  EXPECT_EQ(small.exit_code, 0) << small.output;
 }
 
 }  // namespace

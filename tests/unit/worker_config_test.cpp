@@ -115,5 +115,35 @@ TEST(WorkerConfig, DefaultIdIsAValidName) {
   EXPECT_EQ(long_id.substr(long_id.size() - 7), "-123456");
 }
 
+TEST(WorkerConfig, DefaultLimitsAreAutoWithAnHourOfWallClock) {
+  const auto parsed = parse({});
+  ASSERT_TRUE(parsed.config.has_value());
+  EXPECT_EQ(parsed.config->default_timeout_ms, 3'600'000U);
+  EXPECT_EQ(parsed.config->default_memory, "auto");
+  EXPECT_EQ(parsed.config->default_cpu_seconds, "auto");
+  EXPECT_EQ(parsed.config->default_processes, "auto");
+
+  const auto set = parse({"--default-memory", "64M", "--default-cpu-seconds", "off",
+                          "--default-processes", "32", "--default-timeout-ms", "0"});
+  ASSERT_TRUE(set.config.has_value());
+  EXPECT_EQ(set.config->default_memory, "64M");
+  EXPECT_EQ(set.config->default_cpu_seconds, "off");
+  EXPECT_EQ(set.config->default_processes, "32");
+  EXPECT_EQ(set.config->default_timeout_ms, 0U);
+
+  ::setenv("ZFLEET_WORKER_DEFAULT_MEMORY", "2G", 1);
+  const auto env = parse({});
+  ::unsetenv("ZFLEET_WORKER_DEFAULT_MEMORY");
+  ASSERT_TRUE(env.config.has_value());
+  EXPECT_EQ(env.config->default_memory, "2G");
+}
+
+TEST(WorkerConfig, RejectsDefaultLimitsItCannotRead) {
+  EXPECT_FALSE(parse({"--default-memory", "lots"}).config.has_value());
+  EXPECT_FALSE(parse({"--default-cpu-seconds", "1h"}).config.has_value());
+  EXPECT_FALSE(parse({"--default-processes", "-1"}).config.has_value());
+  EXPECT_FALSE(parse({"--default-cpu-seconds", "99999999999"}).config.has_value());
+}
+
 }  // namespace
 }  // namespace zfleet::worker

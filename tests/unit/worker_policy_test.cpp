@@ -120,5 +120,57 @@ TEST(WorkerPolicy, HttpRulesOnlyNarrow) {
   EXPECT_EQ(policy.resolve("other", {}).http.size(), 1u);
 }
 
+TEST(WorkerPolicy, DefaultLimitsApplyUntilTheFileNamesItsOwn) {
+  const msg::TaskLimits defaults{std::uint64_t{1536} << 20, 3600, 3'600'000, 256};
+  std::string error;
+  auto policy = WorkerPolicy::parse("{}", true, error, defaults);
+  ASSERT_TRUE(policy) << error;
+  const AttemptPolicy& p = policy->base();
+  EXPECT_EQ(p.sandbox.cgroup.memory_max_bytes, std::uint64_t{1536} << 20);
+  EXPECT_EQ(p.monitor.memory_hard_kb, 1536u * 1024);
+  EXPECT_EQ(p.sandbox.rlimits.cpu_seconds, 3600u);
+  EXPECT_EQ(p.sandbox.cgroup.pids_max, 256u);
+
+  // The file's limits replace the defaults, looser or tighter.
+  policy = WorkerPolicy::parse(R"({"memory_bytes": 8589934592, "cpu_seconds": 60,
+      "processes": 2000})",
+                               true, error, defaults);
+  ASSERT_TRUE(policy) << error;
+  EXPECT_EQ(policy->base().sandbox.cgroup.memory_max_bytes, std::uint64_t{8} << 30);
+  EXPECT_EQ(policy->base().monitor.memory_hard_kb, std::uint64_t{8} << 20);
+  EXPECT_EQ(policy->base().sandbox.rlimits.cpu_seconds, 60u);
+  EXPECT_EQ(policy->base().sandbox.cgroup.pids_max, 2000u);
+
+  // A default switched off (0) is no limit at all.
+  const WorkerPolicy off(true, true, msg::TaskLimits{});
+  EXPECT_FALSE(off.base().sandbox.cgroup.memory_max_bytes);
+  EXPECT_FALSE(off.base().sandbox.rlimits.cpu_seconds);
+  EXPECT_FALSE(off.base().sandbox.cgroup.pids_max);
+  EXPECT_EQ(off.base().monitor.memory_hard_kb, 0u);
+}
+
+TEST(WorkerPolicy, ATaskMayAskForLessThanTheDefaultsNeverMore) {
+  const msg::TaskLimits defaults{std::uint64_t{1} << 30, 3600, 3'600'000, 512};
+  const WorkerPolicy policy(true, true, defaults);
+  msg::SandboxRequest less;
+  less.memory_bytes = std::uint64_t{64} << 20;
+  less.cpu_seconds = 10;
+  less.processes = 8;
+  const AttemptPolicy small = policy.resolve("p", less);
+  EXPECT_EQ(small.sandbox.cgroup.memory_max_bytes, std::uint64_t{64} << 20);
+  EXPECT_EQ(small.monitor.memory_hard_kb, 64u * 1024);
+  EXPECT_EQ(small.sandbox.rlimits.cpu_seconds, 10u);
+  EXPECT_EQ(small.sandbox.cgroup.pids_max, 8u);
+  msg::SandboxRequest more;
+  more.memory_bytes = std::uint64_t{16} << 30;
+  more.cpu_seconds = 86'400;
+  more.processes = 100'000;
+  const AttemptPolicy big = policy.resolve("p", more);
+  EXPECT_EQ(big.sandbox.cgroup.memory_max_bytes, std::uint64_t{1} << 30);
+  EXPECT_EQ(big.monitor.memory_hard_kb, std::uint64_t{1} << 20);
+  EXPECT_EQ(big.sandbox.rlimits.cpu_seconds, 3600u);
+  EXPECT_EQ(big.sandbox.cgroup.pids_max, 512u);
+}
+
 }  // namespace
 }  // namespace zfleet::worker
