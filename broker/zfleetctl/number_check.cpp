@@ -4,17 +4,49 @@
 #include <charconv>
 #include <cstdint>
 #include <optional>
-#include <regex>
 #include <system_error>
 
 namespace zfleet::ctl {
 
 namespace {
 
-// Plain decimal notation only: strtod would also take "0x1p3", "inf" and
-// "nan", which nobody means as a count or a time.
-const std::regex kDecimal{R"([+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?)"};
-const std::regex kInteger{R"([+-]?[0-9]+)"};
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+// Digits from `at`; returns how many.
+std::size_t skip_digits(std::string_view s, std::size_t& at) {
+  const std::size_t from = at;
+  while (at < s.size() && is_digit(s[at]))
+    ++at;
+  return at - from;
+}
+
+// [+-]?[0-9]+
+bool is_integer(std::string_view s) {
+  std::size_t at = (!s.empty() && (s[0] == '+' || s[0] == '-')) ? 1 : 0;
+  return skip_digits(s, at) > 0 && at == s.size();
+}
+
+// Plain decimal notation only, [+-]?([0-9]+(.[0-9]*)?|.[0-9]+)([eE][+-]?[0-9]+)?:
+// strtod would also take "0x1p3", "inf" and "nan", which nobody means as a
+// count or a time. (Hand-written: std::regex trips GCC 12's
+// -Wmaybe-uninitialized in sanitized builds.)
+bool is_decimal(std::string_view s) {
+  std::size_t at = (!s.empty() && (s[0] == '+' || s[0] == '-')) ? 1 : 0;
+  std::size_t digits = skip_digits(s, at);
+  if (at < s.size() && s[at] == '.') {
+    ++at;
+    digits += skip_digits(s, at);
+  }
+  if (digits == 0) return false;
+  if (at < s.size() && (s[at] == 'e' || s[at] == 'E')) {
+    ++at;
+    if (at < s.size() && (s[at] == '+' || s[at] == '-')) ++at;
+    if (skip_digits(s, at) == 0) return false;
+  }
+  return at == s.size();
+}
 
 std::string in_quotes(std::string_view text) {
   return "'" + std::string(text) + "'";
@@ -24,9 +56,9 @@ std::string in_quotes(std::string_view text) {
 
 std::string number_problem(std::string_view text, NumberKind kind) {
   const std::string value(text);
-  if (!std::regex_match(value, kDecimal)) return in_quotes(text) + " is not a number";
+  if (!is_decimal(value)) return in_quotes(text) + " is not a number";
   if (kind == NumberKind::kReal) return {};
-  if (!std::regex_match(value, kInteger)) return in_quotes(text) + " is not a whole number";
+  if (!is_integer(value)) return in_quotes(text) + " is not a whole number";
   if (kind == NumberKind::kUnsigned && value.front() == '-') {
     return in_quotes(text) + " must not be negative";
   }
