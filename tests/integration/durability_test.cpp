@@ -76,10 +76,12 @@ TEST(Durability, CancellingARunningTaskStopsItAndFreesTheSlot) {
   sleeper.argv = {"/bin/sh", "-c", "echo started; exec sleep 60"};
   auto id = fleet.client().submit(sleeper);
   ASSERT_TRUE(id.ok());
+  // Its output has reached the broker, not just its start: a cancel sent
+  // between the two would race the echo, and the tail below would be empty.
   ASSERT_TRUE(eventually(
       [&] {
-        auto t = fleet.client().status(id.value());
-        return t.ok() && t.value().started_at_ms != 0;
+        auto l = fleet.client().logs(id.value());
+        return l.ok() && l.value().stdout_data == "started\n";
       },
       10s))
       << fleet.logs();
