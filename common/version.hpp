@@ -1,5 +1,5 @@
 // The version of the zfleet library a program was linked with: the project
-// version of the build that produced libzfleet_client, which can differ from
+// version of the build that produced libzfleet.a, which can differ from
 // the headers a consumer compiled against when an install was replaced.
 #pragma once
 

@@ -12,10 +12,17 @@ matches what the task does, 1 (with the reason) when not.
 """
 
 import argparse
+import os
 import sys
 import time
 
-from zfleet_client import Client, Events
+# Run from the repository, the package in clients/python; else the installed one.
+_REPO_CLIENT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "clients",
+                            "python")
+if os.path.isdir(os.path.join(_REPO_CLIENT, "zfleet")):
+    sys.path.insert(0, _REPO_CLIENT)
+
+from zfleet import Client, Events  # noqa: E402
 
 SCRIPT = ("sleep 0.5; echo one; echo '::progress 50 half way'; sleep 2; "
           "echo two; echo '::progress 100 done'")

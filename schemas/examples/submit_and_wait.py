@@ -13,9 +13,13 @@ import os
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# Run from the repository, the package in clients/python; else the installed one.
+_REPO_CLIENT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "clients",
+                            "python")
+if os.path.isdir(os.path.join(_REPO_CLIENT, "zfleet")):
+    sys.path.insert(0, _REPO_CLIENT)
 
-from zfleet_client import Client, ZfleetError, is_final, make_task, succeeded  # noqa: E402
+from zfleet import Client, ZfleetError, is_final, make_task, succeeded  # noqa: E402
 
 
 def main():

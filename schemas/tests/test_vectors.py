@@ -2,7 +2,7 @@
 """Checks schemas/vectors/v1.json with Python's msgpack alone: every body
 decodes to its JSON notation, re-encodes to the same bytes, and the bodies
 of invalid vectors are refused or decode as described. When pyzmq is there
-too, checks that the example client builds the same bodies.
+too, checks that the Python client (clients/python) builds the same bodies.
 
 Run: /usr/bin/python3 schemas/tests/test_vectors.py
 """
@@ -256,17 +256,17 @@ class Semantics(unittest.TestCase):
 
 
 def load_client():
-    """The example client module, or None when pyzmq is not installed."""
-    sys.path.insert(0, os.path.join(HERE, "..", "examples"))
+    """The client package of clients/python, or None when pyzmq is not installed."""
+    sys.path.insert(0, os.path.join(HERE, "..", "..", "clients", "python"))
     try:
-        import zfleet_client  # noqa: PLC0415
+        import zfleet  # noqa: PLC0415
     except ImportError:
         return None
-    return zfleet_client
+    return zfleet
 
 
 class ExampleClient(unittest.TestCase):
-    """The example client builds the bodies of the golden vectors."""
+    """The Python client (clients/python) builds the bodies of the golden vectors."""
 
     def setUp(self):
         self.client = load_client()

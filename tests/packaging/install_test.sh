@@ -12,10 +12,13 @@
 #     and worker run a shell task, a module task (the runner is found in
 #     libexec/zfleet), the consumer's own module and both consumer builds'
 #     noop tasks.
-# usage: install_test.sh SOURCE_DIR BUILD_DIR VERSION
-# Owns only its temporary directory and the broker and worker it starts.
+# usage: install_test.sh SOURCE_DIR BUILD_DIR VERSION [CONSUMER_FLAGS]
+# CONSUMER_FLAGS go to the compile and link of the programs that link
+# libzfleet.a (a sanitizer build's -fsanitize=...), not to the C module. Owns only its temporary directory and the broker and
+# worker it starts.
 set -euo pipefail
 root=$1 build=$2 version=$3
+read -r -a extra <<<"${4:-}"
 consumer_src=$root/tests/packaging/consumer
 tmp=$(mktemp -d)
 # Sandboxed children run as other users: they must reach the helpers and
@@ -81,6 +84,7 @@ want="./zfleet/common/client.hpp ./zfleet/common/clock.hpp ./zfleet/common/codec
 step "consumer with find_package(zfleet)"
 cmake -S "$consumer_src" -B "$tmp/consumer-cmake" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_PREFIX_PATH="$prefix" ${launcher:+-DCMAKE_CXX_COMPILER_LAUNCHER=ccache} \
+  -DCMAKE_CXX_FLAGS="${extra[*]}" -DCMAKE_EXE_LINKER_FLAGS="${extra[*]}" \
   ${launcher:+-DCMAKE_C_COMPILER_LAUNCHER=ccache} >"$tmp/consumer-cmake.log" 2>&1 ||
   { cat "$tmp/consumer-cmake.log"; fail "the consumer does not configure"; }
 cmake --build "$tmp/consumer-cmake" -j2 >>"$tmp/consumer-cmake.log" 2>&1 ||
@@ -91,7 +95,7 @@ export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
 [ "$(pkg-config --modversion zfleet)" = "$version" ] ||
   fail "zfleet.pc says version $(pkg-config --modversion zfleet), expected $version"
 read -r -a pc_flags <<<"$(pkg-config --cflags --libs zfleet)"
-"${launcher[@]}" c++ -std=c++20 -O1 "$consumer_src/main.cpp" "${pc_flags[@]}" \
+"${launcher[@]}" c++ -std=c++20 -O1 "${extra[@]}" "$consumer_src/main.cpp" "${pc_flags[@]}" \
   -o "$tmp/consumer-pc" >"$tmp/consumer-pc.log" 2>&1 ||
   { cat "$tmp/consumer-pc.log"; fail "c++ \$(pkg-config --cflags --libs zfleet) failed"; }
 

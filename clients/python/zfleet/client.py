@@ -1,14 +1,9 @@
-"""A zfleet/1 producer and admin client with only pyzmq and msgpack.
+"""Client: a zfleet/1 producer and admin client (schemas/PROTOCOL.md).
 
-A reference for schemas/PROTOCOL.md: one DEALER socket to the broker's
-clients endpoint, every request carrying a request id (req) that the reply
-echoes, so requests can be pipelined and replies matched in any order.
-
-    from zfleet_client import Client
-    with Client("tcp://127.0.0.1:5555") as c:
-        task_id = c.submit(["/bin/echo", "hi"])
-        view = c.result(task_id, wait=30)
-        print(view["state"], view["outcome"]["stdout"])
+One DEALER socket to the broker's clients endpoint, every request carrying
+a request id (req) that the reply echoes, so requests can be pipelined and
+replies matched in any order. An ERROR reply raises the ZfleetError subclass
+of its code (errors.py).
 
 Every SUBMIT carries an idempotency key (PROTOCOL.md §6.9), generated unless
 the caller gives one, and a SUBMIT that gets no reply is sent again with the
@@ -18,106 +13,13 @@ same key, so a task is created once even when replies are lost.
 import itertools
 import random
 import time
-import uuid
 
 import msgpack
 import zmq
 
-PROTOCOL_TAG = b"zfleet/1"
-FINAL_STATES = ("succeeded", "failed", "cancelled", "dead")  # PROTOCOL.md §6.1
-MAX_WAIT_MS = 3_600_000
-RETRY_KINDS = ("exit", "signal", "timeout", "lost", "error")  # PROTOCOL.md §6.5
-MAX_IDEMPOTENCY_KEY_BYTES = 128
-# Errors after which the same SUBMIT (with the same key) may succeed (§9);
-# a code this client does not know is handled like INTERNAL (§4.10).
-RETRYABLE_SUBMIT_ERRORS = ("QUEUE_FULL", "SHUTTING_DOWN", "INTERNAL")
-KNOWN_ERROR_CODES = range(1, 13)
-
-
-class ZfleetError(Exception):
-    """An ERROR reply from the broker (PROTOCOL.md §9) or a protocol failure."""
-
-    def __init__(self, name, message, code=0, req=0):
-        super().__init__(f"{name}: {message}")
-        self.name = name
-        self.message = message
-        self.code = code
-        self.req = req
-
-
-class Timeout(ZfleetError):
-    def __init__(self, message):
-        super().__init__("TIMEOUT", message)
-
-
-def make_policy(*, max_attempts=None, backoff_ms=None, backoff_max_ms=None, retry_on=None):
-    """A retry policy map (PROTOCOL.md §4.1, §6.5); unset fields are inherited."""
-    policy = {}
-    for key, value in (("max_attempts", max_attempts), ("backoff_ms", backoff_ms),
-                       ("backoff_max_ms", backoff_max_ms)):
-        if value is not None:
-            policy[key] = int(value)
-    if retry_on is not None:
-        unknown = [kind for kind in retry_on if kind not in RETRY_KINDS]
-        if unknown:
-            raise ValueError(f"retry_on: unknown kinds {unknown} (known: {RETRY_KINDS})")
-        policy["retry_on"] = list(retry_on)
-    return policy
-
-
-def new_idempotency_key():
-    return "py-" + uuid.uuid4().hex
-
-
-def make_task(argv=(), *, task_type="shell", project=None, priority=None, stdin=None, env=None,
-              cwd=None, timeout_ms=None, grace_ms=None, output_cap=None, retry=None,
-              not_before_ms=None, idempotency_key=None):
-    """A task map for SUBMIT (PROTOCOL.md §4.1); unset fields take the broker's defaults.
-
-    Keys are written in the order of the reference encoder, so a map with
-    every field packs to the same bytes as the golden vectors. `retry` is a
-    map from make_policy(); `idempotency_key` is left out when None or empty
-    (Client.submit and submit_many add one).
-    """
-    task = {"type": task_type}
-    if project is not None:
-        task["project"] = project
-    if priority is not None:
-        task["priority"] = priority
-    if argv or task_type == "shell":
-        task["argv"] = [str(a) for a in argv]
-    if stdin is not None:
-        task["stdin"] = stdin.encode() if isinstance(stdin, str) else bytes(stdin)
-    optional = {"env": env, "cwd": cwd, "timeout_ms": timeout_ms, "grace_ms": grace_ms,
-                "output_cap": output_cap, "retry": retry or None,
-                "not_before_ms": not_before_ms, "idempotency_key": idempotency_key or None}
-    for key, value in optional.items():
-        if value is not None:
-            task[key] = value
-    key = task.get("idempotency_key")
-    if key is not None and len(key.encode() if isinstance(key, str) else key) \
-            > MAX_IDEMPOTENCY_KEY_BYTES:
-        raise ValueError(f"idempotency_key is longer than {MAX_IDEMPOTENCY_KEY_BYTES} bytes")
-    return task
-
-
-def succeeded(view):
-    """PROTOCOL.md §6.2: exit code 0, not timed out, not cancelled, no error."""
-    outcome = view.get("outcome") or {}
-    return (view.get("state") == "succeeded" and outcome.get("exit_code") == 0
-            and not outcome.get("timed_out") and not outcome.get("cancelled")
-            and not outcome.get("error"))
-
-
-def is_final(view):
-    return view.get("state") in FINAL_STATES
-
-
-def _retryable(error):
-    """Whether sending the same SUBMIT again (same key) may succeed (PROTOCOL.md §9)."""
-    if isinstance(error, Timeout):
-        return True
-    return error.name in RETRYABLE_SUBMIT_ERRORS or error.code not in KNOWN_ERROR_CODES
+from .errors import ProtocolError, Timeout, ZfleetError, error_from_reply, retryable_submit_error
+from .protocol import MAX_MESSAGE_BYTES, MAX_WAIT_MS, PROTOCOL_TAG
+from .tasks import make_policy, make_task, new_idempotency_key
 
 
 class Client:
@@ -133,7 +35,7 @@ class Client:
         self._context = context or zmq.Context.instance()
         self._socket = self._context.socket(zmq.DEALER)
         self._socket.setsockopt(zmq.LINGER, 0)
-        self._socket.setsockopt(zmq.MAXMSGSIZE, 8 * 1024 * 1024)
+        self._socket.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
         self._socket.connect(endpoint)
         self._reqs = itertools.count(1)  # req 0 is reserved (PROTOCOL.md §3.3)
 
@@ -168,7 +70,7 @@ class Client:
             try:
                 return self._call(b"SUBMIT", {"task": task}, b"SUBMITTED")
             except ZfleetError as error:
-                if attempt == attempts or not _retryable(error):
+                if attempt == attempts or not retryable_submit_error(error):
                     raise
                 time.sleep(self._retry_delay(attempt))
         raise AssertionError("unreachable")
@@ -206,7 +108,7 @@ class Client:
                 try:
                     results[index] = self._expect(command, body, b"SUBMITTED")["id"]
                 except ZfleetError as error:
-                    if _retryable(error) and sends[index] < self.submit_attempts:
+                    if retryable_submit_error(error) and sends[index] < self.submit_attempts:
                         not_before[index] = time.monotonic() + self._retry_delay(sends[index])
                     else:
                         results[index] = error
@@ -273,7 +175,8 @@ class Client:
         return self._call(b"PING", {}, b"PONG")
 
     def cancel(self, task_id):
-        """CANCEL (§4.11): raises ZfleetError INVALID_STATE if the task is already final."""
+        """CANCEL (§4.11): raises InvalidState if the task is already final, NotFound if
+        there is no such task."""
         self._call(b"CANCEL", {"id": task_id}, b"OK")
 
     def dlq_list(self, limit=100):
@@ -369,16 +272,14 @@ class Client:
                 continue
             req = body.get("req") or 0
             if req == 0 and frames[1] == b"ERROR":
-                raise ZfleetError(body.get("name", "UNKNOWN"), body.get("message", ""),
-                                  body.get("code", 0))
+                raise error_from_reply(body)
             yield req, frames[1], body
 
     def _expect(self, command, body, wanted):
         if command == b"ERROR":
-            raise ZfleetError(body.get("name", "UNKNOWN"), body.get("message", ""),
-                              body.get("code", 0), body.get("req", 0))
+            raise error_from_reply(body)
         if command != wanted:
-            raise ZfleetError("PROTOCOL", f"expected {wanted.decode()}, got {command!r}")
+            raise ProtocolError(f"expected {wanted.decode()}, got {command!r}")
         return body
 
     def _call(self, command, body, wanted, extra=0.0):
@@ -391,49 +292,3 @@ class Client:
                 # A late reply to a request this client gave up on: drop it.
         raise Timeout(f"no reply to {command.decode()} from {self.endpoint} "
                       f"within {self.timeout + extra:.1f} s")
-
-
-class Events:
-    """A subscriber of the broker's events endpoint (PROTOCOL.md §13).
-
-    Topics are "task.<id>.<kind>" and "worker.<id>.<kind>" with an event map,
-    and "log.<id>.<stream>" with an OUTPUT body ("offset", "data"). Delivery
-    is at-most-once and a subscription takes effect only once it has reached
-    the broker: re-read state (status, logs) after subscribing.
-
-        with Events(client.events_endpoint(), ["task.", "log."]) as events:
-            topic, body = events.receive(timeout=5)
-    """
-
-    def __init__(self, endpoint, prefixes=("",), context=None):
-        self._socket = (context or zmq.Context.instance()).socket(zmq.SUB)
-        self._socket.setsockopt(zmq.LINGER, 0)
-        for prefix in prefixes:
-            self._socket.setsockopt(zmq.SUBSCRIBE, prefix.encode())
-        self._socket.connect(endpoint)
-
-    def close(self):
-        self._socket.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def receive(self, timeout):
-        """(topic, body) of the next message within `timeout` s, or None."""
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if not self._socket.poll(max(0, int(left * 1000)), zmq.POLLIN):
-                return None
-            frames = self._socket.recv_multipart()
-            if len(frames) != 2:
-                continue  # not an events message: ignore
-            try:
-                body = msgpack.unpackb(frames[1], raw=False)
-            except Exception:  # noqa: BLE001 - any undecodable body is dropped
-                continue
-            if isinstance(body, dict):
-                return frames[0].decode("utf-8", "replace"), body
