@@ -6,13 +6,13 @@
 #include <unistd.h>
 
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/support/ctl_run.hpp"
 #include "tests/support/local_fleet.hpp"
 
 namespace zfleet {
@@ -20,7 +20,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
-using test_support::FleetProcess;
+using test_support::CtlRun;
 using test_support::LocalFleet;
 
 // Touches every page of 200 MiB, then holds it, so any sampling sees it.
@@ -30,27 +30,11 @@ const std::vector<std::string> kHog = {"/usr/bin/python3", "-c",
                                        "s[::4096] = b'x' * len(s[::4096])\n"
                                        "time.sleep(15)\n"};
 
-struct CtlRun {
-  int code = -1;
-  std::string output;  // stdout and stderr, interleaved
-};
-
 class DefaultLimits : public ::testing::Test {
  protected:
   CtlRun ctl(std::vector<std::string> args) {
-    const std::string log = fleet_.dir() + "/ctl-" + std::to_string(++runs_) + ".log";
     args.insert(args.begin(), {"--broker", fleet_.endpoints().clients});
-    test_support::ProcessOptions options;
-    options.log_file = log;
-    auto status = FleetProcess::run(ZFLEET_CTL_BIN, args, 60s, options);
-    std::ifstream in(log);
-    std::stringstream text;
-    text << in.rdbuf();
-    std::remove(log.c_str());
-    CtlRun out;
-    out.output = text.str();
-    if (status && status->exited) out.code = status->code;
-    return out;
+    return test_support::run_ctl(fleet_.dir(), runs_, args);
   }
 
   void start_worker(std::vector<std::string> args) {

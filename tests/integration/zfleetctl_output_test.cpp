@@ -9,47 +9,17 @@
 
 #include <charconv>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
+#include "tests/support/ctl_run.hpp"
 #include "tests/support/local_fleet.hpp"
 
 namespace zfleet {
 namespace {
 
 using namespace std::chrono_literals;
-using test_support::FleetProcess;
+using test_support::CtlOutput;
 using test_support::LocalFleet;
-
-struct CtlOutput {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// Runs zfleetctl with `args`, its stdout and stderr in files of their own
-// under `dir` (sh only splits the streams, then execs zfleetctl).
-CtlOutput run_ctl(const std::string& dir, int& runs, const std::vector<std::string>& args) {
-  const std::string base = dir + "/ctl-" + std::to_string(++runs);
-  std::vector<std::string> sh = {"-c", R"(exec "$0" "$@" 2>"$ZFLEET_TEST_STDERR")", ZFLEET_CTL_BIN};
-  sh.insert(sh.end(), args.begin(), args.end());
-  test_support::ProcessOptions options;
-  options.log_file = base + ".out";
-  options.env = {{"ZFLEET_TEST_STDERR", base + ".err"}};
-  auto status = FleetProcess::run("/bin/sh", sh, 60s, options);
-  CtlOutput result;
-  if (status && status->exited) result.code = status->code;
-  result.out = read_file(base + ".out");
-  result.err = read_file(base + ".err");
-  return result;
-}
 
 class ZfleetctlUsage : public ::testing::Test {
  protected:
@@ -68,7 +38,7 @@ class ZfleetctlUsage : public ::testing::Test {
     // Port 1 on loopback: nothing listens, so a parse that wrongly succeeded
     // shows as exit 4 within the timeout instead of a usage error.
     args.insert(args.begin(), {"--broker", "tcp://127.0.0.1:1", "--timeout-ms", "300"});
-    return run_ctl(dir_, runs_, args);
+    return test_support::run_ctl_split(dir_, runs_, args);
   }
 
   std::string dir_;
@@ -143,7 +113,7 @@ class ZfleetctlWaitOutput : public ::testing::Test {
 
   CtlOutput ctl(std::vector<std::string> args) {
     args.insert(args.begin(), {"--broker", fleet_.endpoints().clients});
-    return run_ctl(fleet_.dir(), runs_, args);
+    return test_support::run_ctl_split(fleet_.dir(), runs_, args);
   }
 
   // The task id of "zfleetctl: task N ..." on stderr; 0 when absent.

@@ -4,21 +4,16 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
-#include <sstream>
 
+#include "tests/support/ctl_run.hpp"
 #include "tests/support/local_fleet.hpp"
 
 namespace zfleet {
 namespace {
 
 using namespace std::chrono_literals;
-using test_support::FleetProcess;
+using test_support::CtlRun;
 using test_support::LocalFleet;
-
-struct CtlRun {
-  int code = -1;
-  std::string output;  // stdout and stderr, interleaved
-};
 
 class Zfleetctl : public ::testing::Test {
  protected:
@@ -28,19 +23,9 @@ class Zfleetctl : public ::testing::Test {
   }
 
   CtlRun ctl(std::vector<std::string> args, const std::string& endpoint = {}) {
-    const std::string log = fleet_.dir() + "/ctl-" + std::to_string(++runs_) + ".log";
     args.insert(args.begin(),
                 {"--broker", endpoint.empty() ? fleet_.endpoints().clients : endpoint});
-    test_support::ProcessOptions options;
-    options.log_file = log;
-    auto status = FleetProcess::run(ZFLEET_CTL_BIN, args, 60s, options);
-    std::ifstream in(log);
-    std::stringstream text;
-    text << in.rdbuf();
-    CtlRun out;
-    out.output = text.str();
-    if (status && status->exited) out.code = status->code;
-    return out;
+    return test_support::run_ctl(fleet_.dir(), runs_, args);
   }
 
   LocalFleet fleet_;
