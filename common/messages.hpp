@@ -3,6 +3,8 @@
 // optionals omitted), decode() accepts any key order, ignores unknown keys,
 // treats nil as absent and validates every limit in protocol.hpp.
 // Field meanings, units and defaults are specified in schemas/PROTOCOL.md.
+// About 500 lines because it holds every body struct of the protocol; it is
+// the one place the wire structs are declared.
 #pragma once
 
 #include <cstdint>

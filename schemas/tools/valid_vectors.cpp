@@ -3,6 +3,8 @@
 // delayed tasks, idempotency keys, cancellation and the dead-letter commands,
 // plus valid non-canonical bodies a decoder must accept (omitted defaults,
 // unknown keys, nil values, other key order).
+// Long because it is data: one block per vector in the spec's order, and
+// nothing else lives here (invalid bodies are in their own file).
 #include <msgpack.hpp>
 
 #include "common/codec.hpp"
