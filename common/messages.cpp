@@ -166,12 +166,48 @@ void read_worker_lists(FieldReader& r, std::vector<std::string>& layers,
              1024 * proto::kMaxNameBytes);
 }
 
+void read_files(FieldReader& r, std::vector<TaskFile>& out) {
+  const auto* list = r.map_list("files", Need::kOptional, proto::kMaxTaskFiles);
+  if (list == nullptr) return;
+  std::size_t total = 0;
+  for (std::uint32_t i = 0; i < list->via.array.size && r.ok(); ++i) {
+    FieldReader f(list->via.array.ptr[i]);
+    TaskFile file;
+    f.bytes("path", file.path, Need::kRequired, proto::kMaxTaskFilePathBytes);
+    f.bytes("data", file.data, Need::kOptional, proto::kMaxTaskFilesBytes);
+    f.u32("mode", file.mode, Need::kOptional, proto::kMaxTaskFileMode);
+    if (!f.ok()) {
+      auto e = f.take_error();
+      r.fail(e.code, "files[" + std::to_string(i) + "]: " + e.message);
+      return;
+    }
+    total += file.data.size();
+    if (total > proto::kMaxTaskFilesBytes) {
+      r.fail(ErrorCode::kTooLarge,
+             "'files' hold more than " + std::to_string(proto::kMaxTaskFilesBytes) + " bytes");
+      return;
+    }
+    out.push_back(std::move(file));
+  }
+}
+
 void write_spec(MapWriter& w, const TaskSpec& s) {
   w.str("type", s.type).str("project", s.project).u64("priority", s.priority);
   if (!s.argv.empty() || s.type == "shell") w.str_list("argv", s.argv);
   if (!s.stdin_data.empty()) w.bin("stdin", s.stdin_data);
   if (!s.env.empty()) w.str_map("env", s.env);
   if (!s.cwd.empty()) w.str("cwd", s.cwd);
+  if (!s.files.empty()) {
+    std::vector<std::string> files;
+    files.reserve(s.files.size());
+    for (const auto& f : s.files) {
+      MapWriter file;
+      file.str("path", f.path).bin("data", f.data);
+      if (f.mode != proto::kDefaultTaskFileMode) file.u64("mode", f.mode);
+      files.push_back(file.finish());
+    }
+    w.map_list("files", files);
+  }
   if (s.timeout_ms != 0) w.u64("timeout_ms", s.timeout_ms);
   if (s.grace_ms != 0) w.u64("grace_ms", s.grace_ms);
   if (s.output_cap != proto::kDefaultOutputCapBytes) w.u64("output_cap", s.output_cap);
@@ -206,6 +242,7 @@ void read_spec(const msgpack::object& o, TaskSpec& s, FieldReader& parent) {
   r.bytes("stdin", s.stdin_data, Need::kOptional, proto::kMaxStdinBytes);
   r.str_map("env", s.env, Need::kOptional, proto::kMaxEnvItems, proto::kMaxEnvBytes);
   r.bytes("cwd", s.cwd, Need::kOptional, proto::kMaxPathBytes);
+  read_files(r, s.files);
   r.u64("timeout_ms", s.timeout_ms, Need::kOptional, proto::kMaxTimeoutMs);
   r.u64("grace_ms", s.grace_ms, Need::kOptional, proto::kMaxTimeoutMs);
   r.u64("output_cap", s.output_cap, Need::kOptional, proto::kMaxOutputCapBytes);
@@ -358,6 +395,59 @@ std::optional<TaskState> state_from_name(std::string_view name) {
   return std::nullopt;
 }
 
+std::string task_file_path_problem(std::string_view path) {
+  if (path.empty()) return "is empty";
+  if (path.size() > proto::kMaxTaskFilePathBytes) return "is too long";
+  if (path.front() == '/') return "must be relative to the task directory";
+  if (codec::has_nul(path)) return "may not contain NUL bytes";
+  std::size_t parts = 0;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const std::size_t end = std::min(path.find('/', start), path.size());
+    const std::string_view part = path.substr(start, end - start);
+    if (part.empty()) return "has an empty part";
+    if (part == "." || part == "..") return "may not have '.' or '..' parts";
+    if (part.size() > proto::kMaxTaskFileNameBytes) return "has a part longer than 255 bytes";
+    if (++parts > proto::kMaxTaskFilePathParts) return "has more than 16 parts";
+    start = end + 1;
+  }
+  return {};
+}
+
+namespace {
+
+MaybeError validate_files(const TaskSpec& s) {
+  auto invalid = [](std::string m) { return DecodeError{ErrorCode::kInvalidField, std::move(m)}; };
+  if (s.files.empty()) return std::nullopt;
+  if (s.type != "shell") return invalid("'files' are only for shell tasks");
+  if (!s.cwd.empty() && s.cwd.front() == '/') {
+    return invalid("'files' go into the task directory: 'cwd' must then be relative");
+  }
+  for (std::size_t i = 0; i < s.files.size(); ++i) {
+    const auto& path = s.files[i].path;
+    if (auto problem = task_file_path_problem(path); !problem.empty()) {
+      return invalid("'files' path '" + path + "' " + problem);
+    }
+    if (s.files[i].mode > proto::kMaxTaskFileMode) {
+      return invalid("'files' mode of '" + path + "' must be permission bits (<= 0777)");
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      const auto& other = s.files[j].path;
+      const auto under = [](const std::string& a, const std::string& dir) {
+        return a.size() > dir.size() && a.compare(0, dir.size(), dir) == 0 && a[dir.size()] == '/';
+      };
+      if (other == path) return invalid("'files' name '" + path + "' twice");
+      if (under(path, other) || under(other, path)) {
+        return invalid("'files' use '" + (under(path, other) ? other : path) +
+                       "' as both a file and a directory");
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 MaybeError validate(const TaskSpec& s) {
   auto invalid = [](std::string m) { return DecodeError{ErrorCode::kInvalidField, std::move(m)}; };
   if (s.type != "shell" && s.type != "noop" && s.type != "module" && s.type != "http") {
@@ -388,6 +478,7 @@ MaybeError validate(const TaskSpec& s) {
     }
   }
   if (codec::has_nul(s.cwd)) return invalid("'cwd' may not contain NUL bytes");
+  if (auto e = validate_files(s)) return e;
   if (s.not_before_ms < 0) return invalid("'not_before_ms' may not be negative");
   if (auto e = validate(s.retry)) return DecodeError{e->code, "retry: " + e->message};
   return std::nullopt;

@@ -92,6 +92,15 @@ struct HttpSpec {
   bool operator==(const HttpSpec&) const = default;
 };
 
+// A file the worker writes into the task's directory before the task starts
+// (a script, a small input). See PROTOCOL.md §4.1 "files".
+struct TaskFile {
+  std::string path;  // relative to the task directory; no "..", "." or empty parts
+  std::string data;  // the contents, any bytes
+  std::uint32_t mode = proto::kDefaultTaskFileMode;  // permission bits only (<= 0777)
+  bool operator==(const TaskFile&) const = default;
+};
+
 // What to run. Sent by producers in SUBMIT and by the broker in TASK.
 struct TaskSpec {
   // "shell" (argv in a sandboxed child), "module" (a plugin in a runner
@@ -104,6 +113,7 @@ struct TaskSpec {
   std::string stdin_data;        // bytes written to the child's stdin, then closed
   codec::StringPairs env;        // added to the child's environment
   std::string cwd;               // working directory; empty: the worker's task directory
+  std::vector<TaskFile> files;   // "shell": written into the task directory first
   std::uint64_t timeout_ms = 0;  // 0: the worker's default
   std::uint64_t grace_ms = 0;    // SIGTERM -> SIGKILL delay; 0: the worker's default
   std::uint64_t output_cap = proto::kDefaultOutputCapBytes;  // bytes kept per stream (tail)
@@ -531,6 +541,10 @@ std::uint64_t peek_req(const msgpack::object& root);
 
 // Validates a task spec's values (type, project name, priority, argv, ...).
 MaybeError validate(const TaskSpec& spec);
+// Why `path` cannot name a task file (TaskFile::path), or empty when it can:
+// relative, 1-16 parts of 1-255 bytes, none "." or "..", no NUL, at most
+// kMaxTaskFilePathBytes. The worker checks again before writing.
+std::string task_file_path_problem(std::string_view path);
 MaybeError validate(const RetryPolicy& policy);
 MaybeError validate(const SandboxRequest& sandbox);
 MaybeError validate(const HttpSpec& http);

@@ -94,6 +94,16 @@ inline constexpr std::size_t kMaxEnvItems = 1024;
 inline constexpr std::size_t kMaxEnvBytes = 1024 * 1024;  // sum of all names and values
 inline constexpr std::size_t kMaxStdinBytes = 1024 * 1024;
 inline constexpr std::size_t kMaxPathBytes = 4096;
+// Files sent with a task (TaskSpec::files). They travel in every SUBMIT and
+// TASK and are kept in the broker's memory and journal with the task, so the
+// total is small: scripts and inputs, not data sets.
+inline constexpr std::size_t kMaxTaskFiles = 64;
+inline constexpr std::size_t kMaxTaskFilesBytes = 1024 * 1024;  // sum of all contents
+inline constexpr std::size_t kMaxTaskFilePathBytes = 1024;
+inline constexpr std::size_t kMaxTaskFilePathParts = 16;
+inline constexpr std::size_t kMaxTaskFileNameBytes = 255;  // one part (NAME_MAX)
+inline constexpr std::uint32_t kMaxTaskFileMode = 0777;
+inline constexpr std::uint32_t kDefaultTaskFileMode = 0644;
 inline constexpr std::size_t kMaxNameBytes = 64;  // project names, worker ids
 inline constexpr std::size_t kMaxLabels = 64;
 inline constexpr std::size_t kMaxLabelBytes = 128;

@@ -229,6 +229,32 @@ class Semantics(unittest.TestCase):
         key = self.vector("submit_idempotency_key_129_bytes")["body"]["task"]["idempotency_key"]
         self.assertEqual(len(key.encode()), 129)
 
+    def test_file_paths_follow_the_rules(self):  # PROTOCOL.md §4.1 "files"
+        def path_ok(path):
+            parts = path.split("/")
+            return (0 < len(path.encode()) <= 1024 and not path.startswith("/")
+                    and "\0" not in path and len(parts) <= 16
+                    and all(p not in ("", ".", "..") and len(p.encode()) <= 255 for p in parts))
+        files = self.vector("submit_with_files")["body"]["task"]["files"]
+        self.assertEqual([f["path"] for f in files], ["job.sh", "in/data.txt"])
+        self.assertEqual(files[0]["mode"], 0o755)
+        self.assertNotIn("mode", files[1])  # 0644, the default
+        self.assertTrue(all(path_ok(f["path"]) for f in files))
+        for name in ("submit_file_path_escapes", "submit_file_path_absolute"):
+            with self.subTest(name):
+                v = self.vector(name)
+                self.assertEqual(v["expect_error"], "INVALID_FIELD")
+                self.assertFalse(path_ok(v["body"]["task"]["files"][0]["path"]))
+        expected = {"submit_file_path_twice": "INVALID_FIELD",
+                    "submit_file_and_directory": "INVALID_FIELD",
+                    "submit_file_mode_setuid": "INVALID_FIELD",
+                    "submit_files_too_many": "TOO_LARGE",
+                    "submit_files_on_noop_task": "INVALID_FIELD"}
+        for name, error in expected.items():
+            with self.subTest(name):
+                self.assertEqual(self.vector(name)["expect_error"], error)
+        self.assertEqual(len(self.vector("submit_files_too_many")["body"]["task"]["files"]), 65)
+
     def test_duplicate_submit_names_the_original(self):  # PROTOCOL.md §6.9
         body = self.vector("submitted_duplicate")["body"]
         self.assertIs(body["duplicate"], True)
@@ -294,6 +320,19 @@ class ExampleClient(unittest.TestCase):
                            idempotency_key=t["idempotency_key"])
         self.assertEqual(self.packed({"req": want["req"], "task": task}).hex(),
                          self.packed(want).hex())
+
+    def test_make_task_with_files_packs_like_the_vector(self):  # PROTOCOL.md §4.1 "files"
+        c = self.client
+        want = self.vector_body("submit_with_files")
+        t = want["task"]
+        files = [c.task_file(f["path"], f["data"], f.get("mode", 0o644)) for f in t["files"]]
+        task = c.make_task(t["argv"], project=t["project"], priority=t["priority"], files=files)
+        self.assertEqual(self.packed({"req": want["req"], "task": task}).hex(),
+                         self.packed(want).hex())
+        with self.assertRaises(ValueError):
+            c.task_file("tool", b"x", 0o4755)
+        with self.assertRaises(ValueError):
+            c.make_task(["./a"], files={f"f{i}": b"" for i in range(65)})
 
     def test_noop_task_has_no_argv(self):  # PROTOCOL.md §4.1, §5.3
         task = self.client.make_task(task_type="noop")

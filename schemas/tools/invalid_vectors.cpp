@@ -323,6 +323,69 @@ void add_new_field_errors(std::vector<Vector>& out) {
                     "CANCEL to a worker without attempt.", "INVALID_FIELD"));
 }
 
+// A SUBMIT of a shell echo whose "files" list is written by `files`.
+template <typename F>
+std::string submit_with_files(F files) {
+  return submit_with(3, [&](Packer& p) {
+    shell_echo(p);
+    p.pack("files");
+    files(p);
+  });
+}
+
+void pack_file(Packer& p, const char* path, const char* data) {
+  p.pack_map(2).pack("path").pack(path).pack("data").pack(data);
+}
+
+void add_file_errors(std::vector<Vector>& out) {
+  const auto submit = c::kSubmit;
+  out.push_back(bad("submit_file_path_escapes", submit, kCB, submit_with_files([](Packer& p) {
+                      p.pack_array(1);
+                      pack_file(p, "../../etc/cron.d/x", "* * * * * root sh\n");
+                    }),
+                    "a files path with '..' parts: it would leave the task directory.",
+                    "INVALID_FIELD"));
+  out.push_back(bad("submit_file_path_absolute", submit, kCB, submit_with_files([](Packer& p) {
+                      p.pack_array(1);
+                      pack_file(p, "/etc/passwd", "x");
+                    }),
+                    "an absolute files path.", "INVALID_FIELD"));
+  out.push_back(bad("submit_file_path_twice", submit, kCB, submit_with_files([](Packer& p) {
+                      p.pack_array(2);
+                      pack_file(p, "job.sh", "a");
+                      pack_file(p, "job.sh", "b");
+                    }),
+                    "two files with the same path.", "INVALID_FIELD"));
+  out.push_back(bad("submit_file_and_directory", submit, kCB, submit_with_files([](Packer& p) {
+                      p.pack_array(2);
+                      pack_file(p, "lib", "a");
+                      pack_file(p, "lib/util.sh", "b");
+                    }),
+                    "one path used as a file and as a directory.", "INVALID_FIELD"));
+  out.push_back(bad("submit_file_mode_setuid", submit, kCB, submit_with_files([](Packer& p) {
+                      p.pack_array(1);
+                      p.pack_map(3).pack("path").pack("tool").pack("data").pack("x");
+                      p.pack("mode").pack(04755);
+                    }),
+                    "a files mode with more than permission bits (setuid 04755).",
+                    "INVALID_FIELD"));
+  out.push_back(bad("submit_files_too_many", submit, kCB, submit_with_files([](Packer& p) {
+                      p.pack_array(proto::kMaxTaskFiles + 1);
+                      for (std::size_t i = 0; i <= proto::kMaxTaskFiles; ++i) {
+                        const std::string path = "f" + std::to_string(i);
+                        pack_file(p, path.c_str(), "");
+                      }
+                    }),
+                    "65 files: at most 64 go with a task.", "TOO_LARGE"));
+  out.push_back(bad("submit_files_on_noop_task", submit, kCB,
+                    submit_with(2,
+                                [](Packer& p) {
+                                  p.pack("type").pack("noop").pack("files").pack_array(1);
+                                  pack_file(p, "a", "x");
+                                }),
+                    "files on a task that is not shell.", "INVALID_FIELD"));
+}
+
 void add_body_errors(std::vector<Vector>& out) {
   const std::string full = submit_with(2, shell_echo);
   out.push_back(bad("truncated", c::kSubmit, kCB, full.substr(0, full.size() - 3),
@@ -365,6 +428,7 @@ void add_body_errors(std::vector<Vector>& out) {
 std::vector<Vector> invalid_vectors() {
   std::vector<Vector> out;
   add_field_errors(out);
+  add_file_errors(out);
   add_new_field_errors(out);
   add_body_errors(out);
   return out;

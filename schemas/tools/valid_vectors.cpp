@@ -575,6 +575,17 @@ void add_monitoring(std::vector<Vector>& out) {
                         "SUBMIT with every sandbox limit: they only tighten the worker's own "
                         "(it applies the smaller of each)."));
   }
+  {
+    msg::TaskSpec scripted;
+    scripted.argv = {"./job.sh", "--fast"};
+    scripted.files = {{"job.sh", "#!/bin/sh\nexec sort \"$@\" in/data.txt\n", 0755},
+                      {"in/data.txt", std::string("b\na\n\0", 5), proto::kDefaultTaskFileMode}};
+    out.push_back(valid("submit_with_files", c::kSubmit, kCB, msg::SubmitRequest{46, scripted},
+                        "SUBMIT of a shell task with two files the worker writes into the task "
+                        "directory first: an executable script (mode 493 = 0755) that argv runs "
+                        "as ./job.sh, and an input in a subdirectory (data as bin, any bytes; "
+                        "mode left out: 0644)."));
+  }
   out.push_back(valid("suspend", c::kSuspend, kCB, msg::TaskQuery{43, 42, 0},
                       "SUSPEND task 42: the body of STATUS."));
   out.push_back(valid("resume", c::kResume, kCB, msg::TaskQuery{44, 42, 0},
