@@ -58,7 +58,7 @@ struct Attempt {
   MonitorPolicy monitor_policy;
   TaskMonitor monitor;
 
-  std::string work_dir;  // ours to remove; empty when the task named its cwd
+  std::string work_dir;  // ours to remove; empty when the task named its cwd and sent no files
   std::optional<PreparedSandbox> sandbox;
   std::optional<uid_t> pool_uid;  // returned to the UidPool after the reap
   std::optional<std::uint64_t> cpu_limit_s;

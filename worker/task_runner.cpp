@@ -15,6 +15,7 @@
 
 #include "worker/http_task.hpp"
 #include "worker/limit_message.hpp"
+#include "worker/task_files.hpp"
 
 namespace zfleet::worker {
 
@@ -42,6 +43,22 @@ bool inside(const std::string& cwd) {
   while (start <= cwd.size()) {
     const std::size_t end = std::min(cwd.find('/', start), cwd.size());
     if (cwd.compare(start, end - start, "..") == 0 && end - start == 2) return false;
+    start = end + 1;
+  }
+  return true;
+}
+
+// The cwd a task asked for, made inside its directory, each level its own.
+bool make_cwd_directories(const std::string& work_dir, const std::string& cwd, uid_t uid, gid_t gid,
+                          std::string& error) {
+  std::string path = work_dir;
+  std::size_t start = 0;
+  while (start < cwd.size()) {
+    const std::size_t end = std::min(cwd.find('/', start), cwd.size());
+    if (end > start && cwd.compare(start, end - start, ".") != 0) {
+      path += "/" + cwd.substr(start, end - start);
+      if (!make_private_directory(path, uid, gid, error)) return false;
+    }
     start = end + 1;
   }
   return true;
@@ -94,18 +111,7 @@ bool TaskRunner::prepare_confinement(Attempt& a, const AttemptPolicy& policy,
   const uid_t uid = plan.switch_user ? plan.uid : ::geteuid();
   const gid_t gid = plan.switch_user ? plan.gid : ::getegid();
   if (plan.switch_user && !make_private_directory(a.work_dir, uid, gid, error)) return false;
-  // The cwd it asked for, made inside its directory, each level its own.
-  std::string path = a.work_dir;
-  std::size_t start = 0;
-  while (start < cwd.size()) {
-    const std::size_t end = std::min(cwd.find('/', start), cwd.size());
-    if (end > start && cwd.compare(start, end - start, ".") != 0) {
-      path += "/" + cwd.substr(start, end - start);
-      if (!make_private_directory(path, uid, gid, error)) return false;
-    }
-    start = end + 1;
-  }
-  return true;
+  return make_cwd_directories(a.work_dir, cwd, uid, gid, error);
 }
 
 StartResult TaskRunner::start(const msg::TaskAssignment& task, const AttemptPolicy& policy) {
@@ -146,6 +152,18 @@ StartResult TaskRunner::start(const msg::TaskAssignment& task, const AttemptPoli
     result.permanent = true;
     return result;
   }
+  // Files go into the task directory, so a cwd elsewhere could not see them.
+  const bool with_files = !spec.files.empty();
+  if (with_files && http) {
+    result.error = "files: only shell tasks take files";
+    result.permanent = true;
+    return result;
+  }
+  if (with_files && !spec.cwd.empty() && !inside(spec.cwd)) {
+    result.error = "files: cwd must be a relative path inside the task directory";
+    result.permanent = true;
+    return result;
+  }
   if (confined && !spec.cwd.empty() && !inside(spec.cwd)) {
     result.error = "cwd must be a relative path inside the task directory under the sandbox";
     return result;
@@ -176,20 +194,34 @@ StartResult TaskRunner::start(const msg::TaskAssignment& task, const AttemptPoli
 
   std::string error;
   const char* cwd = nullptr;
-  if (confined || spec.cwd.empty()) {
+  if (confined || spec.cwd.empty() || with_files) {
     if (!area_.acquire(a.work_dir, error)) {
       a.work_dir.clear();
       return fail(std::move(error));
     }
   }
   if (confined && !prepare_confinement(a, policy, spec.cwd, error)) return fail(std::move(error));
+  if (!confined && with_files &&
+      !make_cwd_directories(a.work_dir, spec.cwd, ::geteuid(), ::getegid(), error))
+    return fail(std::move(error));
   std::string cwd_path;
-  if (!confined && !spec.cwd.empty()) {
+  if (!confined && !with_files && !spec.cwd.empty()) {
     cwd_path = spec.cwd;
   } else {
     cwd_path = spec.cwd.empty() ? a.work_dir : a.work_dir + "/" + spec.cwd;
   }
   cwd = cwd_path.c_str();
+  if (with_files) {
+    // After the directories above, which already belong to the task's uid.
+    const bool switched = a.sandbox && a.sandbox->plan.switch_user;
+    const uid_t uid = switched ? a.sandbox->plan.uid : ::geteuid();
+    const gid_t gid = switched ? a.sandbox->plan.gid : ::getegid();
+    bool permanent = false;
+    if (!write_task_files(a.work_dir, spec.files, uid, gid, error, &permanent)) {
+      result.permanent = permanent;
+      return fail(std::move(error));
+    }
+  }
   if (a.sandbox) {
     std::vector<std::string> helpers;
     if (http) helpers.push_back(std::filesystem::absolute(options_.http_fetch).string());

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -17,6 +18,7 @@
 #include <zmq.hpp>
 
 #include "common/clock.hpp"
+#include "tests/unit/sandbox_probe.hpp"
 #include "worker/task_environment.hpp"
 #include "worker/task_runner.hpp"
 #include "worker/work_area.hpp"
@@ -320,6 +322,137 @@ TEST_F(TaskRunnerTest, DestructionKillsAndReapsRunningChildren) {
   }
   EXPECT_EQ(::kill(pid, 0), -1);  // gone and reaped: not even a zombie
   EXPECT_EQ(errno, ESRCH);
+}
+
+// A script and its input sent with the task, run as ./job.sh from the task
+// directory.
+msg::TaskAssignment script_task() {
+  msg::TaskAssignment t;
+  t.task_id = 1;
+  t.attempt = 1;
+  t.spec.argv = {"./job.sh"};
+  t.spec.files = {{"job.sh", "#!/bin/sh\necho from-script $(cat data.txt)\n", 0755},
+                  {"data.txt", "42", 0644}};
+  return t;
+}
+
+TEST_F(TaskRunnerTest, RunsAScriptSentWithTheTask) {
+  const auto f = run(script_task());
+  EXPECT_EQ(f.outcome.exit_code, 0) << f.outcome.stderr_tail;
+  EXPECT_EQ(f.outcome.stdout_tail, "from-script 42\n");
+}
+
+TEST_F(TaskRunnerTest, WithFilesARelativeCwdIsInsideTheTaskDirectory) {
+  auto t = script_task();
+  t.spec.cwd = "work/here";
+  for (auto& file : t.spec.files)
+    file.path = "work/here/" + file.path;
+  t.spec.files.push_back({"top.txt", "x", 0600});
+  t.spec.argv = {"/bin/sh", "-c", "./job.sh; pwd; cat ../../top.txt"};
+  const auto f = run(t);
+  EXPECT_EQ(f.outcome.exit_code, 0) << f.outcome.stderr_tail;
+  ASSERT_EQ(f.outcome.stdout_tail.rfind("from-script 42\n" + root_.string() + "/", 0), 0U)
+      << f.outcome.stdout_tail;
+  EXPECT_TRUE(f.outcome.stdout_tail.ends_with("/work/here\nx")) << f.outcome.stdout_tail;
+}
+
+TEST_F(TaskRunnerTest, FileLeavingTheTaskDirectoryFailsPermanently) {
+  auto t = script_task();
+  t.spec.files.push_back({"../evil", "evil", 0755});
+  const StartResult started = runner_.start(t);
+  EXPECT_FALSE(started.started);
+  EXPECT_TRUE(started.permanent);
+  EXPECT_EQ(started.error, "files: path '../evil' may not have '.' or '..' parts");
+  EXPECT_EQ(runner_.running(), 0U);
+  EXPECT_FALSE(boost::filesystem::exists(root_ / "evil"));
+  EXPECT_FALSE(boost::filesystem::exists(root_.parent_path() / "evil"));
+  // The directory the attempt had is back, emptied or removed.
+  for (const auto& entry : boost::filesystem::directory_iterator(root_))
+    EXPECT_TRUE(boost::filesystem::is_empty(entry.path())) << entry.path();
+}
+
+TEST_F(TaskRunnerTest, FilesWithAnAbsoluteCwdFailPermanently) {
+  auto t = script_task();
+  t.spec.cwd = "/";
+  const StartResult started = runner_.start(t);
+  EXPECT_FALSE(started.started);
+  EXPECT_TRUE(started.permanent);
+  EXPECT_EQ(started.error.rfind("files: ", 0), 0U) << started.error;
+}
+
+// The same under the worker's real sandbox as root: the attempt runs as a
+// pool uid of its own, with the host's layers but no cgroup (no leaves made
+// by a unit test).
+class SandboxedTaskRunnerTest : public TaskRunnerTest {
+ protected:
+  static constexpr uid_t kUidBase = 231000;  // away from the worker's default range
+
+  SandboxedTaskRunnerTest() : host_(confined_host()), sandbox_(host_), uids_(kUidBase, 4) {}
+
+  static HostCapabilities confined_host() {
+    HostCapabilities host = testing::detected_host();
+    host.cgroup = CgroupSetup{};
+    return host;
+  }
+
+  void SetUp() override {
+    if (!testing::running_as_root()) GTEST_SKIP() << "needs root to run a task as a pool uid";
+    std::string why;
+    if (!host_.uid_switch || !probe_uid_switch(kUidBase + 3, why))
+      GTEST_SKIP() << "cannot switch to uid " << kUidBase << ": " << why;
+    // A task uid must reach its directory by name through the work area.
+    ::chmod(root_.c_str(), 0711);
+  }
+
+  AttemptPolicy policy() const {
+    AttemptPolicy p;
+    p.sandbox = SandboxPolicy::defaults(true);
+    p.sandbox.cgroup = CgroupLayer{};
+    p.monitor.sample_every = Millis{0};
+    return p;
+  }
+
+  FinishedAttempt run_confined(const msg::TaskAssignment& t) {
+    const StartResult started = confined_.start(t, policy());
+    EXPECT_TRUE(started.started) << started.error;
+    std::vector<FinishedAttempt> done;
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    std::vector<zmq_pollitem_t> items;
+    while (confined_.running() > 0 && std::chrono::steady_clock::now() < deadline) {
+      confined_.on_timer(clock_.now());
+      items.clear();
+      confined_.append_poll_items(items);
+      zmq::poll(items, 100ms);
+      confined_.on_poll(items.data(), items.size());
+    }
+    confined_.take_finished(done);
+    EXPECT_EQ(done.size(), 1U);
+    return done.empty() ? FinishedAttempt{} : std::move(done.front());
+  }
+
+  HostCapabilities host_;
+  Sandbox sandbox_;
+  UidPool uids_;
+  TaskRunner confined_{clock_, options(), area_, env_, &sandbox_, &uids_};
+};
+
+TEST_F(SandboxedTaskRunnerTest, RunsAScriptSentWithTheTaskAsAPoolUid) {
+  auto t = script_task();
+  t.spec.argv = {"/bin/sh", "-c", "./job.sh; id -u; stat -c '%u %a' job.sh data.txt"};
+  const auto f = run_confined(t);
+  EXPECT_EQ(f.outcome.exit_code, 0) << f.outcome.stderr_tail;
+  const std::string uid = std::to_string(kUidBase);
+  EXPECT_EQ(f.outcome.stdout_tail,
+            "from-script 42\n" + uid + "\n" + uid + " 755\n" + uid + " 644\n");
+  EXPECT_EQ(uids_.in_use(), 0U);
+  std::cout << "sandbox layers applied: " << f.outcome.sandbox << "\n";
+  EXPECT_NE(f.outcome.sandbox.find("uid"), std::string::npos) << f.outcome.sandbox;
+}
+
+TEST_F(SandboxedTaskRunnerTest, RunsTheScriptItselfAsItsProgram) {
+  const auto f = run_confined(script_task());
+  EXPECT_EQ(f.outcome.exit_code, 0) << f.outcome.stderr_tail;
+  EXPECT_EQ(f.outcome.stdout_tail, "from-script 42\n");
 }
 
 TEST_F(TaskRunnerTest, RunsManyShortTasksConcurrently) {
