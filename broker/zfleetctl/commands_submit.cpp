@@ -94,8 +94,8 @@ int submit_one(Client& client, const GlobalOptions& global, const SubmitOptions&
 }
 
 int submit_file(Client& client, const GlobalOptions& global, const SubmitOptions& options) {
-  if (!options.spec.argv.empty()) {
-    std::cerr << "zfleetctl: give either --file or a command line, not both\n";
+  if (!options.spec.argv.empty() || !options.spec.script.empty()) {
+    std::cerr << "zfleetctl: give either --file or a command line (or --script), not both\n";
     return as_int(ExitCode::kUsage);
   }
   if (!options.spec.idempotency_key.empty()) {
@@ -142,6 +142,12 @@ std::vector<Command> add_submit_commands(CLI::App& app, const GlobalOptions& glo
   sub->add_option("--env", spec.env, "K=V added to the task's environment (repeatable)")
       ->allow_extra_args(false);
   sub->add_option("--cwd", spec.cwd, "Working directory inside the worker's sandbox");
+  sub->add_option("--attach", spec.attach,
+                  "FILE[=NAME]: copy FILE into the task's directory first, as NAME "
+                  "(repeatable; 1 MiB in all)")
+      ->allow_extra_args(false);
+  sub->add_option("--script", spec.script,
+                  "Send FILE with the task and run it (./FILE), with the arguments after --");
   sub->add_option("--timeout-ms", spec.timeout_ms,
                   "Task run-time limit in ms, 0: the worker's default (the global request "
                   "timeout goes before the subcommand)");
@@ -223,7 +229,8 @@ std::vector<Command> add_submit_commands(CLI::App& app, const GlobalOptions& glo
     if (delay->count() > 0) options->spec.delay_ms = options->delay_ms;
     if (not_before->count() > 0) options->spec.not_before_ms = options->not_before_ms;
     if (!options->file.empty()) return submit_file(client, global, *options);
-    if (options->spec.argv.empty() && options->spec.type == "shell") {
+    if (options->spec.argv.empty() && options->spec.script.empty() &&
+        options->spec.type == "shell") {
       std::cerr << "zfleetctl: submit needs a command (zfleetctl submit -- ARGV...) or --file\n";
       return as_int(ExitCode::kUsage);
     }

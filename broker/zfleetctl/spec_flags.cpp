@@ -7,6 +7,8 @@
 #include <fstream>
 #include <iostream>
 
+#include "broker/zfleetctl/attach_flags.hpp"
+
 namespace zfleet::ctl {
 
 std::optional<std::string> parse_env_assignment(std::string_view text,
@@ -83,6 +85,8 @@ std::optional<std::string> apply_flags(const SpecFlags& flags, std::string stdin
     if (auto error = build_http(flags.http, spec.http)) return error;
   }
   if (auto error = build_sandbox(flags.sandbox, spec.sandbox)) return error;
+  if (auto error = read_attachments(flags.attach, spec.files)) return error;
+  if (auto error = apply_script(flags.script, spec.cwd, spec.argv, spec.files)) return error;
   out = std::move(spec);
   return std::nullopt;
 }

@@ -23,8 +23,10 @@ struct SpecFlags {
   std::uint32_t priority = proto::kDefaultPriority;
   std::vector<std::string> env;  // "K=V" each, in the order given
   std::string cwd;
-  std::uint64_t timeout_ms = 0;  // 0: the worker's default
-  std::uint64_t grace_ms = 0;    // 0: the worker's default
+  std::vector<std::string> attach;  // "FILE[=NAME]" each: sent into the task directory
+  std::string script;               // a local file sent with the task and run as "./NAME"
+  std::uint64_t timeout_ms = 0;     // 0: the worker's default
+  std::uint64_t grace_ms = 0;       // 0: the worker's default
   std::uint64_t output_cap = proto::kDefaultOutputCapBytes;
   RetryFlags retry;                           // per-task overrides of the project's policy
   std::optional<std::uint64_t> delay_ms;      // not before now + this

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "broker/zfleetctl/attach_flags.hpp"
 #include "broker/zfleetctl/msgpack_json.hpp"
 #include "broker/zfleetctl/retry_flags.hpp"
 #include "broker/zfleetctl/spec_flags.hpp"
@@ -124,6 +125,21 @@ Error read_start(const json& object, std::int64_t now_ms, msg::TaskSpec& spec) {
   return resolve_not_before(delay, not_before, now_ms, spec.not_before_ms);
 }
 
+// Local files, read when the task file is: "attach": ["job.sh", "in.csv=input.csv"].
+Error read_attach(const json& value, std::vector<msg::TaskFile>& out) {
+  if (!value.is_array()) return "'attach' must be an array of strings (FILE or FILE=NAME)";
+  std::vector<std::string> attach;
+  for (const auto& item : value) {
+    if (!item.is_string()) return "'attach' must be an array of strings (FILE or FILE=NAME)";
+    attach.push_back(item.get<std::string>());
+  }
+  out.clear();
+  if (auto error = read_attachments(attach, out)) {
+    return error->rfind("--attach", 0) == 0 ? "'attach'" + error->substr(8) : *error;
+  }
+  return std::nullopt;
+}
+
 Error read_field(const std::string& key, const json& value, msg::TaskSpec& spec) {
   std::uint64_t number = 0;
   Error error;
@@ -145,6 +161,7 @@ Error read_field(const std::string& key, const json& value, msg::TaskSpec& spec)
   if (key == "type") return read_string(value, key, proto::kMaxNameBytes, spec.type);
   if (key == "project") return read_string(value, key, proto::kMaxNameBytes, spec.project);
   if (key == "cwd") return read_string(value, key, proto::kMaxPathBytes, spec.cwd);
+  if (key == "attach") return read_attach(value, spec.files);
   if (key == "stdin") return read_string(value, key, proto::kMaxStdinBytes, spec.stdin_data);
   if (key == "priority") {
     error = read_count(value, key, proto::kMaxPriority, number);

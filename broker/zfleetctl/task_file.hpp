@@ -1,10 +1,10 @@
 // Task files for `submit --file`: JSON lines, one task object per line:
 //   {"argv": [...], "type": "shell", "project": "p", "priority": 5,
-//    "env": {"K": "V"}, "cwd": "/dir", "stdin": "text", "timeout_ms": 0,
+//    "env": {"K": "V"}, "cwd": "sub/dir", "stdin": "text", "timeout_ms": 0,
 //    "grace_ms": 0, "output_cap": 65536, "max_attempts": 3, "backoff_ms": 500,
 //    "backoff_max_ms": 60000, "retry_on": ["exit", "lost"],
 //    "not_before_ms": 1795559929699 | "delay_ms": 5000,
-//    "idempotency_key": "order-42"}
+//    "idempotency_key": "order-42", "attach": ["job.sh", "in.csv=input.csv"]}
 // Only "argv" is required (not even that for "type": "noop"); a key a line
 // leaves out takes its value from
 // `defaults` (the flags given with --file), a key it sets replaces that value

@@ -51,6 +51,16 @@ class ClientOnAFleet(unittest.TestCase):
         self.assertEqual(view["outcome"]["stdout"], b"from python\n")
         self.assertEqual(view["project"], "py-pkg")
 
+    def test_files_go_into_the_task_directory(self):  # PROTOCOL.md §4.1 "files"
+        files = [zfleet.task_file("run.sh", "#!/bin/sh\nexec cat data/in.bin\n", 0o755),
+                 zfleet.task_file("data/in.bin", b"\x00\xffbytes")]
+        task_id = self.client.submit(["./run.sh"], files=files)
+        view = self.client.result(task_id, wait=30)
+        self.assertTrue(zfleet.succeeded(view), view)
+        self.assertEqual(view["outcome"]["stdout"], b"\x00\xffbytes")
+        with self.assertRaises(zfleet.InvalidField):
+            self.client.submit(["/bin/true"], files={"../escape": b"x"})
+
     def test_status_shows_a_running_task_and_cancel_ends_it(self):  # PROTOCOL.md §4.2, §4.11
         task_id = self.client.submit(["/bin/sleep", "30"], grace_ms=500)
         running = self.wait_for(task_id, lambda v: v["state"] == "running")

@@ -19,7 +19,8 @@ from .errors import (BadFrames, BrokerError, Internal, InvalidField, InvalidStat
                      ZfleetError, error_from_reply)
 from .events import Events
 from .protocol import FINAL_STATES, MAX_WAIT_MS, PROTOCOL_TAG, RETRY_KINDS
-from .tasks import is_final, make_policy, make_task, new_idempotency_key, succeeded
+from .tasks import (attach, is_final, make_policy, make_task, new_idempotency_key, succeeded,
+                    task_file)
 
 __all__ = [
     "__version__", "Client", "Events", "make_task", "make_policy", "new_idempotency_key",
