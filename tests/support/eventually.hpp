@@ -8,7 +8,10 @@
 
 namespace zfleet::test_support {
 
-inline bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout,
+// The one copy for every test: 5 s is the default for unit tests waiting on
+// a child or a socket; integration tests pass their own.
+inline bool eventually(const std::function<bool()>& condition,
+                       std::chrono::milliseconds timeout = std::chrono::seconds{5},
                        std::chrono::milliseconds poll = std::chrono::milliseconds{20}) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {

@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 #include <boost/filesystem.hpp>
 
+#include "tests/support/eventually.hpp"
 #include "worker/child_process.hpp"
 #include "worker/leftover_children.hpp"
 #include "worker/proc_stat.hpp"
@@ -28,15 +29,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-template <typename Predicate>
-bool eventually(Predicate done, std::chrono::milliseconds limit = 5s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    ::usleep(1000);
-  }
-  return true;
-}
+using test_support::eventually;
 
 // Live (non-zombie) processes of group `pgid`.
 int live_members(pid_t pgid) {

@@ -23,6 +23,7 @@
 #include "common/clock.hpp"
 #include "common/frames.hpp"
 #include "common/messages.hpp"
+#include "tests/support/eventually.hpp"
 #include "worker/child_process.hpp"
 #include "worker/reactor.hpp"
 #include "worker/signal_source.hpp"
@@ -165,14 +166,8 @@ class ReactorTest : public ::testing::Test {
     return records;
   }
 
-  template <typename Predicate>
-  bool eventually(Predicate done) {
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
-    while (!done()) {
-      if (std::chrono::steady_clock::now() >= deadline) return false;
-      std::this_thread::sleep_for(5ms);
-    }
-    return true;
+  bool eventually(const std::function<bool()>& done) {
+    return test_support::eventually(done, 5s, 5ms);
   }
 
   boost::filesystem::path dir_;

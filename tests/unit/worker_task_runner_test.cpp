@@ -18,6 +18,7 @@
 #include <zmq.hpp>
 
 #include "common/clock.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/unit/sandbox_probe.hpp"
 #include "worker/task_environment.hpp"
 #include "worker/task_runner.hpp"
@@ -48,17 +49,8 @@ int live_members(pid_t pgid) {
   return live;
 }
 
-// Polls `done` until it holds or `limit` passes (a kill is delivered
-// asynchronously); a bounded wait, not a fixed sleep.
-template <typename Predicate>
-bool eventually(Predicate done, std::chrono::milliseconds limit = std::chrono::seconds(5)) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    ::usleep(1000);
-  }
-  return true;
-}
+// A kill is delivered asynchronously: tests wait for its effect, bounded.
+using test_support::eventually;
 
 class TaskRunnerTest : public ::testing::Test {
  protected:
