@@ -40,7 +40,7 @@ void Broker::send(Peer peer, const std::string& identity, std::string_view comma
   outbox_.push_back(Outgoing{peer, identity, command, std::move(body), task_id});
 }
 
-void Broker::attach_events(const EventPublisher* publisher, std::string endpoint) {
+void Broker::attach_events(const EventSink* publisher, std::string endpoint) {
   publisher_ = publisher;
   events_attached_ = true;
   events_endpoint_ = std::move(endpoint);

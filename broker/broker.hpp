@@ -36,7 +36,7 @@
 
 #include "broker/broker_stats.hpp"
 #include "broker/delay_queue.hpp"
-#include "broker/event_publisher.hpp"
+#include "broker/event_sink.hpp"
 #include "broker/idempotency_index.hpp"
 #include "broker/live_log.hpp"
 #include "broker/placement.hpp"
@@ -45,7 +45,7 @@
 #include "broker/task_store.hpp"
 #include "broker/worker_registry.hpp"
 #include "common/clock.hpp"
-#include "common/frames.hpp"
+#include "common/received_message.hpp"
 
 namespace zfleet::broker {
 
@@ -71,6 +71,10 @@ struct Outgoing {
   std::string_view command;  // one of the proto::cmd constants
   std::string body;
   std::uint64_t task_id = 0;  // set on TASK, so an undeliverable one is requeued
+  // A reply that reports a change of this turn (a RESULT long-poll answered
+  // by the task's ending), though its command is a read's: held with the
+  // changes while the journal refuses them (broker_storage.cpp).
+  bool needs_commit = false;
 };
 
 // An event for the PUB socket: topic and msgpack body (Event or OutputChunk).
@@ -116,7 +120,7 @@ class Broker {
   // Events are encoded only for topics `publisher` has subscribers for, and
   // none at all when it is null (events disabled). Without a call every event
   // is queued (tests read them from events()). `endpoint` is what PONG tells.
-  void attach_events(const EventPublisher* publisher, std::string endpoint);
+  void attach_events(const EventSink* publisher, std::string endpoint);
 
   std::vector<Outgoing>& outbox() { return outbox_; }
   // Events of this turn; like the outbox, published only after commit().
@@ -252,7 +256,7 @@ class Broker {
   std::set<std::uint64_t> dead_;                      // the dead-letter list, oldest first
   std::vector<Outgoing> outbox_;
   std::vector<OutgoingEvent> events_;
-  const EventPublisher* publisher_ = nullptr;
+  const EventSink* publisher_ = nullptr;
   bool events_attached_ = false;
   std::string events_endpoint_;
   std::unordered_map<std::uint64_t, LiveLog> live_logs_;  // by task id, running attempts only

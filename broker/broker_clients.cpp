@@ -130,6 +130,7 @@ void Broker::answer_waiters(const Task& task) {
   for (const Waiter& w : it->second) {
     send(Peer::kClient, w.identity, proto::cmd::kResultReply,
          msg::encode(msg::TaskReply{w.req, task.view(true)}));
+    outbox_.back().needs_commit = true;  // the ending it reports is not durable yet
     --waiters_;
   }
   // Their entries in waiter_deadlines_ find no list and are skipped.

@@ -99,8 +99,9 @@ void Broker::settle() {
 }
 
 void Broker::hold_writes() {
-  auto reads = std::stable_partition(outbox_.begin(), outbox_.end(),
-                                     [](const Outgoing& o) { return only_reads(o.command); });
+  auto reads = std::stable_partition(outbox_.begin(), outbox_.end(), [](const Outgoing& o) {
+    return only_reads(o.command) && !o.needs_commit;
+  });
   storage_.outbox.insert(storage_.outbox.end(), std::make_move_iterator(reads),
                          std::make_move_iterator(outbox_.end()));
   outbox_.erase(reads, outbox_.end());

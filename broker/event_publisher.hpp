@@ -19,9 +19,11 @@
 
 #include <zmq.hpp>
 
+#include "broker/event_sink.hpp"
+
 namespace zfleet::broker {
 
-class EventPublisher {
+class EventPublisher final : public EventSink {
  public:
   static constexpr int kSendHighWaterMark = 10'000;
 
@@ -40,12 +42,12 @@ class EventPublisher {
   void on_subscription(std::string_view message);
 
   // Whether any subscribed prefix matches `topic`.
-  bool wants(std::string_view topic) const;
+  bool wants(std::string_view topic) const override;
   void publish(std::string_view topic, std::string_view body);
 
-  std::size_t subscriptions() const { return prefixes_.size(); }
-  std::uint64_t published() const { return published_; }
-  std::uint64_t dropped() const { return dropped_; }
+  std::size_t subscriptions() const override { return prefixes_.size(); }
+  std::uint64_t published() const override { return published_; }
+  std::uint64_t dropped() const override { return dropped_; }
 
  private:
   zmq::socket_t socket_;

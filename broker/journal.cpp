@@ -62,14 +62,15 @@ void Journal::exec(const char* sql) {
   }
 }
 
-Journal::Journal(const std::string& path, Sync sync)
+Journal::Journal(const std::string& path, Sync sync, const std::string& vfs)
     : path_(path),
       put_task_(std::make_unique<Statement>()),
       remove_task_(std::make_unique<Statement>()),
       put_project_(std::make_unique<Statement>()) {
   sqlite3* handle = nullptr;
   const int opened =
-      sqlite3_open_v2(path.c_str(), &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+      sqlite3_open_v2(path.c_str(), &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                      vfs.empty() ? nullptr : vfs.c_str());
   db_.reset(handle);  // SQLite hands out a handle to close even when opening fails
   if (opened != SQLITE_OK) fail("cannot open");
   sqlite3_busy_timeout(db_.get(), 5000);

@@ -42,8 +42,9 @@ class Journal {
   enum class Sync { kNormal, kFull };
 
   // Opens or creates the journal; throws JournalError on a corrupt,
-  // unreadable or newer-format file.
-  Journal(const std::string& path, Sync sync);
+  // unreadable or newer-format file. `vfs` names the SQLite VFS to open it
+  // through (tests: a JournalFaultVfs, journal_vfs.hpp); empty: the default.
+  Journal(const std::string& path, Sync sync, const std::string& vfs = {});
   ~Journal();
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;

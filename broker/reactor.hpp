@@ -16,6 +16,7 @@
 #include "broker/broker.hpp"
 #include "broker/event_publisher.hpp"
 #include "common/clock.hpp"
+#include "common/frames.hpp"
 
 namespace zfleet::broker {
 

@@ -28,8 +28,9 @@ void MemoryTaskStore::for_each(const std::function<void(Task&)>& fn) {
     fn(tasks_.at(id));
 }
 
-JournalTaskStore::JournalTaskStore(const std::string& path, Journal::Sync sync)
-    : journal_(path, sync) {
+JournalTaskStore::JournalTaskStore(const std::string& path, Journal::Sync sync,
+                                   const std::string& vfs)
+    : journal_(path, sync, vfs) {
   journal_.load([this](Task&& t) { restore(std::move(t)); },
                 [this](ProjectSettings&& p) { projects_.push_back(std::move(p)); });
 }

@@ -57,8 +57,9 @@ class MemoryTaskStore : public TaskStore {
 
 class JournalTaskStore final : public MemoryTaskStore {
  public:
-  // Opens the journal and loads everything it holds; throws JournalError.
-  JournalTaskStore(const std::string& path, Journal::Sync sync);
+  // Opens the journal (through the SQLite VFS `vfs`, if named) and loads
+  // everything it holds; throws JournalError.
+  JournalTaskStore(const std::string& path, Journal::Sync sync, const std::string& vfs = {});
 
   Task& insert(Task task) override;
   void saved(const Task& task) override { dirty_.push_back(task.id); }

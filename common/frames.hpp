@@ -11,16 +11,9 @@
 #include <zmq.hpp>
 
 #include "common/codec.hpp"
+#include "common/received_message.hpp"
 
 namespace zfleet::frames {
-
-// One message as received: identity is empty for messages read from a DEALER.
-struct Received {
-  std::string identity;
-  std::string version;
-  std::string command;
-  std::string body;
-};
 
 // Reads every part of one multipart message (never blocks once the first part
 // is in). Returns false when nothing was waiting.

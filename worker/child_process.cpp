@@ -145,6 +145,14 @@ bool is_permanent_spawn_error(int error_number) {
   }
 }
 
+std::string spawn_error_message(const SpawnRequest& request, const std::error_code& ec) {
+  const std::string& name =
+      request.argv != nullptr && !request.argv->empty() ? request.argv->front() : request.program;
+  std::string error = "spawn: " + ec.message() + ": " + name;
+  if (name != request.program) error += " (" + request.program + ")";
+  return error;
+}
+
 std::optional<ChildProcess> ChildProcess::spawn(const SpawnRequest& request, std::string& error,
                                                 int* error_number) {
   if (request.argv == nullptr || request.argv->empty() || request.envp == nullptr) {
@@ -181,8 +189,7 @@ std::optional<ChildProcess> ChildProcess::spawn(const SpawnRequest& request, std
   bp::child child(bp::exe = request.program, hooks, bp::posix::use_vfork, ec);
   if (ec) {
     // Exec failures land here too; on_error() has reaped that child.
-    error = "spawn: " + ec.message() + ": " + request.argv->front();
-    if (request.argv->front() != request.program) error += " (" + request.program + ")";
+    error = spawn_error_message(request, ec);
     if (error_number != nullptr) *error_number = ec.value();
     return std::nullopt;
   }

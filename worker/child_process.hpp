@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "worker/sandbox.hpp"
@@ -46,6 +47,10 @@ struct ExitStatus {
 // An errno from execve or chdir that another attempt would meet again (the
 // file is missing, not executable, not a binary): the task cannot run here.
 bool is_permanent_spawn_error(int error_number);
+
+// What spawn() says when the spawn itself fails (vfork, or the exec that
+// follows it): "spawn: <what the errno means>: <argv[0]> (<program>)".
+std::string spawn_error_message(const SpawnRequest& request, const std::error_code& ec);
 
 class ChildProcess {
  public:

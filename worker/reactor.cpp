@@ -72,7 +72,8 @@ std::optional<SlotGovernor> slot_governor(const WorkerConfig& config, TimePoint 
 }  // namespace
 
 Reactor::Reactor(const WorkerConfig& config, const Clock& clock, SignalSource& signals,
-                 const HostCapabilities& host, WorkerPolicy policy, std::optional<UidPool> uids)
+                 const HostCapabilities& host, WorkerPolicy policy, std::optional<UidPool> uids,
+                 Spawner* spawner)
     : config_(config),
       clock_(clock),
       signals_(signals),
@@ -85,7 +86,7 @@ Reactor::Reactor(const WorkerConfig& config, const Clock& clock, SignalSource& s
       area_(config.work_dir, std::min<std::size_t>(2 * std::size_t{config.slots}, 1024)),
       state_file_(config.state_file),
       runner_(clock, runner_options(config), area_, env_, config.sandbox ? &sandbox_ : nullptr,
-              uids_ ? &*uids_ : nullptr),
+              uids_ ? &*uids_ : nullptr, spawner),
       modules_(clock, module_options(config), config.sandbox ? &sandbox_ : nullptr),
       governor_(slot_governor(config, clock.now())),
       slots_(governor_ ? governor_->slots() : config.slots),

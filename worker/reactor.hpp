@@ -77,9 +77,11 @@ class Reactor {
   // Start-up: may throw std::runtime_error (work directory, signalfd, a state
   // file another worker holds).
   // `host`: the sandbox layers detected at start-up; `policy`: the parsed
-  // --policy file (or the built-in one).
+  // --policy file (or the built-in one). `spawner` starts task children
+  // (null: the real one; tests pass one that fails).
   Reactor(const WorkerConfig& config, const Clock& clock, SignalSource& signals,
-          const HostCapabilities& host, WorkerPolicy policy, std::optional<UidPool> uids);
+          const HostCapabilities& host, WorkerPolicy policy, std::optional<UidPool> uids,
+          Spawner* spawner = nullptr);
   ~Reactor();
   Reactor(const Reactor&) = delete;
   Reactor& operator=(const Reactor&) = delete;

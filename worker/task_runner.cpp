@@ -67,8 +67,14 @@ bool make_cwd_directories(const std::string& work_dir, const std::string& cwd, u
 }  // namespace
 
 TaskRunner::TaskRunner(const Clock& clock, RunnerOptions options, WorkArea& area,
-                       TaskEnvironment& env, Sandbox* sandbox, UidPool* uids)
-    : clock_(clock), options_(options), area_(area), env_(env), sandbox_(sandbox), uids_(uids) {
+                       TaskEnvironment& env, Sandbox* sandbox, UidPool* uids, Spawner* spawner)
+    : clock_(clock),
+      options_(options),
+      area_(area),
+      env_(env),
+      sandbox_(sandbox),
+      uids_(uids),
+      spawner_(spawner != nullptr ? *spawner : process_spawner()) {
   // A child may close its stdin before reading all of it; the write must then
   // fail with EPIPE instead of killing the worker. Children get SIG_DFL back.
   ::signal(SIGPIPE, SIG_IGN);
@@ -256,7 +262,7 @@ StartResult TaskRunner::start(const msg::TaskAssignment& task, const AttemptPoli
   request.stderr_fd = err.write.get();
   request.sandbox = a.sandbox ? &a.sandbox->plan : nullptr;
   int spawn_errno = 0;
-  auto child = ChildProcess::spawn(request, error, &spawn_errno);
+  auto child = spawner_.spawn(request, error, &spawn_errno);
   if (!child) {
     result.permanent = is_permanent_spawn_error(spawn_errno);
     return fail(std::move(error));

@@ -22,6 +22,7 @@
 #include "common/messages.hpp"
 #include "worker/attempt.hpp"
 #include "worker/sandbox.hpp"
+#include "worker/spawner.hpp"
 #include "worker/state_file.hpp"
 #include "worker/task_environment.hpp"
 #include "worker/task_home.hpp"
@@ -61,8 +62,9 @@ class TaskRunner {
  public:
   // `sandbox` and `uids` may be null: children then run unconfined (beyond
   // their own session) as the worker's uid, with the worker's environment.
+  // `spawner` starts the children; null: the real one (process_spawner()).
   TaskRunner(const Clock& clock, RunnerOptions options, WorkArea& area, TaskEnvironment& env,
-             Sandbox* sandbox = nullptr, UidPool* uids = nullptr);
+             Sandbox* sandbox = nullptr, UidPool* uids = nullptr, Spawner* spawner = nullptr);
   ~TaskRunner();
   TaskRunner(const TaskRunner&) = delete;
   TaskRunner& operator=(const TaskRunner&) = delete;
@@ -137,6 +139,7 @@ class TaskRunner {
   TaskEnvironment& env_;
   Sandbox* sandbox_;
   UidPool* uids_;
+  Spawner& spawner_;
   ScrubbedEnvironment scrubbed_;
   std::vector<std::unique_ptr<Attempt>> attempts_;
   std::vector<FinishedAttempt> finished_;

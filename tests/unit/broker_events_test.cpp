@@ -4,7 +4,10 @@
 // forwarding and the subscription filter. No sockets are bound.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "broker/broker.hpp"
+#include "broker/event_publisher.hpp"
 #include "tests/unit/broker_harness.hpp"
 
 namespace zfleet::broker {
@@ -398,6 +401,34 @@ TEST_F(BrokerEvents, PongTellsTheEventsEndpoint) {
   EXPECT_EQ(pong[0].events, "tcp://0.0.0.0:5557");
   h_.submit(msg::TaskSpec{});
   EXPECT_TRUE(h_.broker().events().empty());  // events off: nothing encoded
+}
+
+// The core sees the stream only through EventSink: no socket needed.
+class ListeningSink final : public EventSink {
+ public:
+  explicit ListeningSink(std::string prefix) : prefix_(std::move(prefix)) {}
+  bool wants(std::string_view topic) const override { return topic.rfind(prefix_, 0) == 0; }
+  std::uint64_t published() const override { return 41; }
+  std::uint64_t dropped() const override { return 2; }
+  std::size_t subscriptions() const override { return 1; }
+
+ private:
+  std::string prefix_;
+};
+
+TEST_F(BrokerEvents, AnEventSinkChoosesWhatIsEncodedAndFeedsTheStats) {
+  ListeningSink sink("task.1.");
+  h_.broker().attach_events(&sink, "tcp://127.0.0.1:5557");
+  h_.submit(msg::TaskSpec{});
+  h_.submit(msg::TaskSpec{});
+  EXPECT_EQ(topics(), std::vector<std::string>{"task.1.submitted"});
+  h_.client(proto::cmd::kStats, msg::encode(msg::Request{h_.next_req()}));
+  auto stats = h_.take_as<msg::StatsReply>(proto::cmd::kStatsReply);
+  ASSERT_EQ(stats.size(), 1u);
+  std::map<std::string, std::uint64_t> s(stats[0].stats.begin(), stats[0].stats.end());
+  EXPECT_EQ(s["events_published"], 41u);
+  EXPECT_EQ(s["events_dropped"], 2u);
+  EXPECT_EQ(s["event_subscriptions"], 1u);
 }
 
 TEST_F(BrokerEvents, EncodesOnlyWhatSomeoneSubscribedTo) {
