@@ -9,6 +9,7 @@ Run: /usr/bin/python3 schemas/tests/test_vectors.py
 
 import json
 import os
+import re
 import sys
 import unittest
 
@@ -19,10 +20,13 @@ VECTORS = os.path.join(HERE, "..", "vectors", "v1.json")
 DIRECTIONS = {"client->broker", "broker->client", "worker->broker", "broker->worker"}
 ERROR_NAMES = {"BAD_FRAMES", "UNSUPPORTED_VERSION", "UNKNOWN_COMMAND", "MALFORMED_BODY",
                "INVALID_FIELD", "TOO_LARGE", "NOT_FOUND", "UNKNOWN_WORKER", "QUEUE_FULL",
-               "SHUTTING_DOWN", "INTERNAL", "INVALID_STATE"}
+               "SHUTTING_DOWN", "INTERNAL", "INVALID_STATE", "WORKER_ID_IN_USE",
+               "STORAGE_FULL"}
 STATES = {"queued", "scheduled", "running", "succeeded", "failed", "cancelled", "dead"}
 FINAL = {"succeeded", "failed", "cancelled", "dead"}
-RETRY_KINDS = {"exit", "signal", "timeout", "lost", "error"}
+# PROTOCOL.md §4.1, §6.5: the six kinds a retry_on may name.
+RETRY_KINDS = {"exit", "signal", "timeout", "lost", "error", "spawn"}
+MODULE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 # PROTOCOL.md §2.3, §4, §5: every command of each direction.
 COMMANDS = {
     "client->broker": {"SUBMIT", "STATUS", "RESULT", "STATS", "WORKERS", "PROJECTS",
@@ -265,14 +269,87 @@ class Semantics(unittest.TestCase):
         canonical = unpack(bytes.fromhex(self.vector("ok_count_zero")["canonical_hex"]))
         self.assertNotIn("count", canonical)
 
-    def test_dlq_reply_lists_dead_tasks_without_outcome(self):  # PROTOCOL.md §4.12
-        for name in ("dlq_reply", "dlq_reply_truncated", "dlq_reply_empty"):
+    def test_dlq_reply_lists_dead_tasks_in_id_order(self):  # PROTOCOL.md §4.12
+        for name in ("dlq_reply", "dlq_reply_truncated", "dlq_reply_empty",
+                     "dlq_reply_with_outcome"):
             with self.subTest(name):
                 body = self.vector(name)["body"]
                 self.assertGreaterEqual(body["total"], len(body["tasks"]))
+                ids = [view["id"] for view in body["tasks"]]
+                self.assertEqual(ids, sorted(ids))
                 for view in body["tasks"]:
                     self.assertEqual(view["state"], "dead")
-                    self.assertNotIn("outcome", view)
+        # The broker's form carries each outcome; a reader accepts views without.
+        sent = self.vector("dlq_reply_with_outcome")["body"]["tasks"]
+        self.assertTrue(all("outcome" in view for view in sent))
+        self.assertGreater(sent[0]["finished_at_ms"], sent[1]["finished_at_ms"])
+        self.assertNotIn("outcome", self.vector("dlq_reply")["body"]["tasks"][0])
+
+    def test_cannot_exec_is_failed_after_one_attempt(self):  # PROTOCOL.md §5.6, §6.5
+        self.assertEqual(self.vector("failed_cannot_exec")["body"]["reason"], "cannot_exec")
+        task = self.vector("result_reply_spawn_error")["body"]["task"]
+        self.assertEqual((task["state"], task["attempts"]), ("failed", 1))
+        self.assertIn("error", task["outcome"])
+        self.assertNotIn("exit_code", task["outcome"])
+
+    def test_module_names_follow_the_rule(self):  # PROTOCOL.md §4.1 "module"
+        for name in ("submit_module", "submit_module_name_rules"):
+            with self.subTest(name):
+                module = self.vector(name)["body"]["task"]["module"]
+                self.assertTrue(MODULE_NAME.fullmatch(module))
+        expected = {"submit_module_name_uppercase": "INVALID_FIELD",
+                    "submit_module_name_path": "INVALID_FIELD",
+                    "submit_module_name_leading_dash": "INVALID_FIELD",
+                    "submit_module_name_65_bytes": "TOO_LARGE"}
+        for name, error in expected.items():
+            with self.subTest(name):
+                v = self.vector(name)
+                self.assertEqual(v["expect_error"], error)
+                self.assertFalse(MODULE_NAME.fullmatch(v["body"]["task"]["module"]))
+        self.assertEqual(self.vector("submit_module_without_name")["expect_error"],
+                         "INVALID_FIELD")
+
+    def test_output_cap_zero_is_written(self):  # PROTOCOL.md §4.1 "output_cap"
+        v = self.vector("submit_output_cap_zero")
+        self.assertEqual(v["body"]["task"]["output_cap"], 0)
+        self.assertNotIn("canonical_hex", v)
+
+    def test_req_and_id_rules(self):  # PROTOCOL.md §3.3, §4.2
+        self.assertEqual(self.vector("status_id_zero")["body"]["id"], 0)
+        self.assertNotIn("expect_error", self.vector("status_id_zero"))
+        for name in ("ping_req_string", "ping_req_negative"):
+            with self.subTest(name):
+                self.assertEqual(self.vector(name)["expect_error"], "INVALID_FIELD")
+        body = self.vector("error_unknown_command")["body"]
+        self.assertEqual((body["code"], body["name"]), (3, "UNKNOWN_COMMAND"))
+        self.assertGreater(body["req"], 0)
+
+    def test_depths_said_in_descriptions_match_the_bodies(self):  # PROTOCOL.md §10
+        def depth(value):
+            if isinstance(value, dict):
+                return 1 + max((depth(item) for item in value.values()), default=0)
+            if isinstance(value, list):
+                return 1 + max((depth(item) for item in value), default=0)
+            return 0
+        checked = 0
+        for v in load_vectors():
+            said = re.search(r"(\d+) deep", v["description"])
+            if not said or v["body"] is None:
+                continue
+            with self.subTest(v["name"]):
+                self.assertEqual(depth(v["body"]), int(said.group(1)))
+                self.assertEqual("expect_error" in v, depth(v["body"]) > 16)
+                checked += 1
+        self.assertGreaterEqual(checked, 2)
+        self.assertEqual(depth(self.vector("ping_nested_16_deep")["body"]), 16)
+
+    def test_noop_tasks_carry_no_argv(self):  # PROTOCOL.md §4.1, §5.3
+        for name in ("submit_noop", "task_noop"):
+            with self.subTest(name):
+                body = self.vector(name)["body"]
+                self.assertNotIn("argv", body.get("task") or body.get("spec"))
+        canonical = unpack(bytes.fromhex(self.vector("submit_noop_without_argv")["canonical_hex"]))
+        self.assertNotIn("argv", canonical["task"])
 
     def test_cancel_to_a_worker_names_an_attempt(self):  # PROTOCOL.md §5.13
         body = self.vector("cancel_worker")["body"]

@@ -386,6 +386,45 @@ void add_file_errors(std::vector<Vector>& out) {
                     "files on a task that is not shell.", "INVALID_FIELD"));
 }
 
+// A SUBMIT of a module task whose "module" field is `name`.
+std::string submit_module_named(const std::string& name) {
+  return submit_with(2, [&](Packer& p) {
+    p.pack("type").pack("module");
+    p.pack("module").pack(name);
+  });
+}
+
+void add_name_errors(std::vector<Vector>& out) {
+  const auto submit = c::kSubmit;
+  out.push_back(bad("submit_module_name_uppercase", submit, kCB, submit_module_named("Thumbnail"),
+                    "module names are lower case: [a-z0-9_-] only.", "INVALID_FIELD"));
+  out.push_back(bad("submit_module_name_path", submit, kCB,
+                    submit_module_named("../modules/thumbnail"),
+                    "a module is a name, never a path: '/' and '.' are refused.", "INVALID_FIELD"));
+  out.push_back(bad("submit_module_name_leading_dash", submit, kCB, submit_module_named("-thumb"),
+                    "a module name starts with [a-z0-9], not '-' or '_'.", "INVALID_FIELD"));
+  out.push_back(bad("submit_module_name_65_bytes", submit, kCB,
+                    submit_module_named(std::string(65, 'm')),
+                    "a module name longer than 64 bytes.", "TOO_LARGE"));
+  out.push_back(bad("submit_module_without_name", submit, kCB,
+                    submit_with(1, [](Packer& p) { p.pack("type").pack("module"); }),
+                    "a module task must name its module.", "INVALID_FIELD"));
+  out.push_back(bad("submit_type_capitalised", submit, kCB,
+                    submit_with(2,
+                                [](Packer& p) {
+                                  p.pack("type").pack("Shell");
+                                  p.pack("argv").pack_array(1).pack("/bin/true");
+                                }),
+                    "enumerated strings are case-sensitive: 'Shell' is no task type.",
+                    "INVALID_FIELD"));
+  out.push_back(
+      bad("ping_req_string", c::kPing, kCB, map_of(1, [](Packer& p) { p.pack("req").pack("7"); }),
+          "req must be a uint: a str is refused, and the ERROR carries req 0.", "INVALID_FIELD"));
+  out.push_back(
+      bad("ping_req_negative", c::kPing, kCB, map_of(1, [](Packer& p) { p.pack("req").pack(-1); }),
+          "a negative req is refused like any other non-uint req (ERROR req 0).", "INVALID_FIELD"));
+}
+
 void add_body_errors(std::vector<Vector>& out) {
   const std::string full = submit_with(2, shell_echo);
   out.push_back(bad("truncated", c::kSubmit, kCB, full.substr(0, full.size() - 3),
@@ -430,6 +469,7 @@ std::vector<Vector> invalid_vectors() {
   add_field_errors(out);
   add_file_errors(out);
   add_new_field_errors(out);
+  add_name_errors(out);
   add_body_errors(out);
   return out;
 }

@@ -211,7 +211,8 @@ Vector valid(std::string name, std::string_view command, const char* direction, 
 void add_client_requests(std::vector<Vector>& out) {
   out.push_back(valid("submit_minimal", c::kSubmit, kCB, msg::SubmitRequest{1, minimal_spec()},
                       "SUBMIT with only the fields the encoder always writes (type, project, "
-                      "priority, argv); every other task field takes its default."));
+                      "priority and, for a shell task, argv); every other task field takes "
+                      "its default."));
   out.push_back(valid("submit_full", c::kSubmit, kCB, msg::SubmitRequest{2, full_spec()},
                       "SUBMIT with every optional task field set: stdin as bin (may hold any "
                       "byte), env, cwd, timeout_ms, grace_ms, output_cap, a retry policy "
@@ -234,11 +235,22 @@ void add_client_requests(std::vector<Vector>& out) {
                         "the project's or the broker's policy; the other policy fields are "
                         "inherited."));
   }
+  {
+    msg::TaskSpec quiet = minimal_spec();
+    quiet.output_cap = 0;
+    out.push_back(valid("submit_output_cap_zero", c::kSubmit, kCB, msg::SubmitRequest{25, quiet},
+                        "SUBMIT with output_cap 0, written because it is not the default "
+                        "65536: the outcome keeps no stdout or stderr bytes, stdout_bytes and "
+                        "stderr_bytes still count them, live output is unaffected."));
+  }
   out.push_back(valid("submit_noop", c::kSubmit, kCB, msg::SubmitRequest{22, noop_spec()},
-                      "SUBMIT of a noop task: no argv (the encoder writes an empty array); the "
-                      "worker completes it at once without starting a child."));
+                      "SUBMIT of a noop task: no argv (the encoder leaves it out); the worker "
+                      "completes it at once without starting a child."));
   out.push_back(valid("status", c::kStatus, kCB, msg::TaskQuery{3, 42, 0},
                       "STATUS of task 42; wait_ms is omitted (0)."));
+  out.push_back(valid("status_id_zero", c::kStatus, kCB, msg::TaskQuery{26, 0, 0},
+                      "STATUS of id 0: a valid body (0 is a uint), but no task has id 0, so "
+                      "the broker answers ERROR NOT_FOUND, as for RESULT and CANCEL."));
   out.push_back(valid("result_no_wait", c::kResult, kCB, msg::TaskQuery{4, 42, 0},
                       "RESULT answered at once, whatever the task's state."));
   out.push_back(valid("result_wait", c::kResult, kCB, msg::TaskQuery{5, 42, 30'000},
@@ -254,7 +266,8 @@ void add_client_requests(std::vector<Vector>& out) {
   out.push_back(valid("cancel", c::kCancel, kCB, msg::TaskQuery{30, 42, 0},
                       "CANCEL task 42: the body of STATUS (id; wait_ms is ignored)."));
   out.push_back(valid("dlq_list", c::kDlqList, kCB, msg::DlqListRequest{31, 50},
-                      "DLQ_LIST: the 50 oldest dead tasks and the total."));
+                      "DLQ_LIST: the first 50 dead tasks in task id (submission) order, and the "
+                      "total."));
   out.push_back(valid("dlq_retry", c::kDlqRetry, kCB, msg::TaskQuery{32, 42, 0},
                       "DLQ_RETRY task 42: queue the dead task again with a fresh attempt "
                       "budget."));
@@ -321,8 +334,11 @@ void add_client_replies(std::vector<Vector>& out) {
   spawn.state = msg::TaskState::kFailed;
   spawn.outcome = spawn_error_outcome();
   out.push_back(valid("result_reply_spawn_error", c::kResultReply, kBC, msg::TaskReply{5, spawn},
-                      "RESULT_REPLY of a task that could not be started: error set, neither "
-                      "exit_code nor signal."));
+                      "RESULT_REPLY of a task whose program could not be executed (FAILED "
+                      "cannot_exec, kind spawn): not retried by the default policy, so it is "
+                      "failed after attempt 1; error set, neither exit_code nor signal. A "
+                      "spawn_failed FAILED or a DONE with error is kind error instead: "
+                      "retried, then dead."));
   out.push_back(valid("result_reply_still_running", c::kResultReply, kBC,
                       msg::TaskReply{5, running},
                       "RESULT_REPLY after wait_ms passed: the task is not final, so there is "
@@ -356,9 +372,10 @@ void add_client_replies(std::vector<Vector>& out) {
     cancelled.finished_at_ms = kT0 + 5'000;
     out.push_back(valid("result_reply_cancelled", c::kResultReply, kBC,
                         msg::TaskReply{5, cancelled},
-                        "RESULT_REPLY of a task cancelled while running: final at once, "
-                        "finished_at_ms is the time of the CANCEL; the stopped attempt's "
-                        "outcome is not recorded."));
+                        "RESULT_REPLY of a task cancelled while running, before its worker "
+                        "reported the stopped attempt: final at once, finished_at_ms is the "
+                        "time of the CANCEL, no outcome yet (the worker's DONE with cancelled "
+                        "true becomes the outcome later; the state does not change)."));
   }
   auto dead = succeeded;
   dead.state = msg::TaskState::kDead;
@@ -392,11 +409,22 @@ void add_client_replies(std::vector<Vector>& out) {
     other.submitted_at_ms = kT0 + 100;
     other.finished_at_ms = kT0 + 93'000;
     out.push_back(valid("dlq_reply", c::kDlqReply, kBC, msg::DlqReply{31, 2, {dead_view, other}},
-                        "DLQ_REPLY: the dead tasks, oldest death first, as task views without "
-                        "outcome; total counts all dead tasks the broker holds."));
+                        "DLQ_REPLY whose views carry no outcome: valid, and a reader must accept "
+                        "it, but the reference broker includes each task's last outcome "
+                        "(dlq_reply_with_outcome). Tasks in id order; total counts all dead "
+                        "tasks the broker holds."));
     out.push_back(valid("dlq_reply_truncated", c::kDlqReply, kBC,
                         msg::DlqReply{31, 1'250, {dead_view}},
                         "DLQ_REPLY to DLQ_LIST limit 1: one task listed of 1250 held."));
+    auto older = dead;
+    older.id = 41;
+    older.project = "billing";
+    older.finished_at_ms = kT0 + 9'000;  // died after task 42, listed before it
+    out.push_back(valid("dlq_reply_with_outcome", c::kDlqReply, kBC,
+                        msg::DlqReply{31, 2, {older, dead}},
+                        "DLQ_REPLY as the reference broker sends it: ascending task id "
+                        "(submission order, not the order they died: task 41 died after task "
+                        "42), each view with its last attempt's outcome, why it died."));
   }
   out.push_back(valid("dlq_reply_empty", c::kDlqReply, kBC, msg::DlqReply{31, 0, {}},
                       "DLQ_REPLY when no task is dead."));
@@ -454,11 +482,16 @@ void add_client_replies(std::vector<Vector>& out) {
       valid("error_unsupported_version", c::kError, kBC,
             msg::ErrorReply{0, ErrorCode::kUnsupportedVersion, "this broker speaks zfleet/1"},
             "ERROR with req 0: the request's id could not be read (here frame 0 "
-            "named another protocol version)."));
+            "named another protocol version; the broker reads no body then). The reply's "
+            "own frame 0 is zfleet/1."));
   out.push_back(valid("error_invalid_state", c::kError, kBC,
                       msg::ErrorReply{30, ErrorCode::kInvalidState, "task 42 is succeeded"},
                       "ERROR to CANCEL of a task that is already final (or DLQ_RETRY of a "
                       "task that is not dead)."));
+  out.push_back(valid("error_unknown_command", c::kError, kBC,
+                      msg::ErrorReply{7, ErrorCode::kUnknownCommand, "unknown command 'submit'"},
+                      "ERROR to frame 1 'submit': command names are case-sensitive. The "
+                      "request's req (a uint) is echoed; a req of another type gives req 0."));
 }
 
 void add_worker_messages(std::vector<Vector>& out) {
@@ -472,26 +505,37 @@ void add_worker_messages(std::vector<Vector>& out) {
       "READY after a reconnect: two attempts it still runs or holds a result for, so "
       "credit is slots minus 2."));
   out.push_back(valid("started", c::kStarted, kWB, msg::Started{42, 2, 31337, kT0 + 20},
-                      "STARTED: attempt 2 of task 42 runs as pid 31337."));
+                      "STARTED: attempt 2 of task 42 runs as pid 31337 since started_at_ms, the "
+                      "worker's wall clock just after the spawn; task views show it."));
   out.push_back(valid("credit", c::kCredit, kWB, msg::Credit{3},
                       "CREDIT: the worker may take 3 more tasks."));
   out.push_back(valid("done_succeeded", c::kDone, kWB, msg::Done{42, 2, 1, success_outcome()},
                       "DONE of a successful attempt, returning 1 credit."));
   out.push_back(valid("done_exit_nonzero", c::kDone, kWB, msg::Done{42, 2, 1, nonzero_outcome()},
-                      "DONE of an attempt that exited with 3: the task fails."));
+                      "DONE of an attempt that exited with 3: kind exit, which the default "
+                      "policy does not retry, so the task fails."));
   out.push_back(valid("done_timed_out", c::kDone, kWB, msg::Done{42, 2, 1, timed_out_outcome()},
                       "DONE of an attempt killed at its timeout (signal 9, timed_out)."));
   out.push_back(valid("done_spawn_error", c::kDone, kWB, msg::Done{42, 2, 0, spawn_error_outcome()},
-                      "DONE with error set and credit 0 (the worker keeps the slot closed)."));
+                      "DONE with error set and credit 0 (the worker keeps the slot closed): kind "
+                      "error, retried by the default policy (a program that cannot be "
+                      "executed is reported with FAILED cannot_exec instead)."));
   out.push_back(valid("done_cancelled", c::kDone, kWB, msg::Done{42, 2, 1, cancelled_outcome()},
                       "DONE of an attempt the worker stopped after CANCEL: cancelled true, "
-                      "ended by SIGTERM. It only returns the slot: the task is already "
-                      "cancelled."));
+                      "ended by SIGTERM. It returns the slot and becomes the task's outcome; "
+                      "the task, already cancelled, stays so."));
   out.push_back(valid("done_noop", c::kDone, kWB, msg::Done{44, 1, 1, noop_outcome()},
                       "DONE of a noop task: exit_code 0 with no child and no output."));
   out.push_back(valid("failed", c::kFailed, kWB,
                       msg::Failed{42, 2, 1, "invalid_task", "cwd escapes the task directory"},
-                      "FAILED: the worker could not run the attempt at all."));
+                      "FAILED: the worker could not run the attempt at all. Reason invalid_task "
+                      "is kind error: retried by the default policy."));
+  out.push_back(
+      valid("failed_cannot_exec", c::kFailed, kWB,
+            msg::Failed{42, 1, 1, "cannot_exec", "spawn: No such file or directory: ./nonexistent"},
+            "FAILED cannot_exec: the program cannot be executed and another attempt "
+            "would find the same. Kind spawn, which the default policy does not "
+            "retry: the task is failed at once, message as its outcome's error."));
   out.push_back(valid("reject", c::kReject, kWB, msg::Reject{42, 3, 0, "draining"},
                       "REJECT: the worker gives the attempt back unrun; the broker requeues it."));
   out.push_back({"drain",
@@ -543,6 +587,12 @@ void add_monitoring(std::vector<Vector>& out) {
     out.push_back(valid("submit_module", c::kSubmit, kCB, msg::SubmitRequest{40, module},
                         "SUBMIT of a module task: no argv; args is one msgpack value of any type "
                         "(here a map) handed to the module as is."));
+    msg::TaskSpec named;
+    named.type = "module";
+    named.module = "2d-plot_v1";
+    out.push_back(valid("submit_module_name_rules", c::kSubmit, kCB, msg::SubmitRequest{47, named},
+                        "SUBMIT of a module whose name uses every kind of byte allowed: lower "
+                        "case, digits (also first), '-' and '_' (not first); 1-64 bytes."));
   }
   {
     msg::TaskSpec http;
@@ -845,7 +895,21 @@ void add_non_canonical(std::vector<Vector>& out) {
                    kCB,
                    deep,
                    "An unknown key whose value nests containers 8 deep counting the body "
-                   "itself: the most the unpack limits allow.",
+                   "itself: well within the limit of 16 (ping_nested_16_deep is at it, "
+                   "nested_too_deep over it).",
+                   {}});
+  }
+  {
+    std::string deep = "\x82\xa3req\x10\xa1x";
+    for (int i = 0; i < 15; ++i)
+      deep += "\x91";
+    deep += std::string(1, '\0');
+    out.push_back({"ping_nested_16_deep",
+                   s(c::kPing),
+                   kCB,
+                   deep,
+                   "An unknown key whose value nests 15 arrays: with the body map, 16 "
+                   "containers, the most a receiver accepts (one more is TOO_LARGE).",
                    {}});
   }
   {
@@ -867,8 +931,8 @@ void add_non_canonical(std::vector<Vector>& out) {
                    s(c::kSubmit),
                    kCB,
                    std::string(b.data(), b.size()),
-                   "A noop task needs no argv; the canonical form writes project, priority "
-                   "and an empty argv.",
+                   "A noop task needs no argv; the canonical form adds project and priority "
+                   "and, like the body, has no argv.",
                    {}});
   }
   {

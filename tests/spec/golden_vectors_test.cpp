@@ -173,8 +173,8 @@ TEST(GoldenVectors, SubmitFullCarriesEveryTaskField) {
 }
 
 // PROTOCOL.md §4.1, §6.5: every retry_on item of every valid vector is one of
-// the five kinds, and every kind is named somewhere in the vectors.
-TEST(GoldenVectors, RetryOnUsesOnlyTheFiveKinds) {
+// the six kinds, and at least three kinds are named somewhere in the vectors.
+TEST(GoldenVectors, RetryOnUsesOnlyTheKnownKinds) {
   std::set<std::string> seen;
   auto collect = [&](const Json& policy) {
     if (!policy.is_object() || !policy.contains("retry_on") || !policy.at("retry_on").is_array())
@@ -259,20 +259,95 @@ TEST(GoldenVectors, TaskViewsCarryTheNewStates) {
   EXPECT_FALSE(dead.outcome->succeeded());
 }
 
-// PROTOCOL.md §4.12: DLQ_REPLY lists dead tasks (views without outcome) and
-// the total held; DLQ_LIST's limit defaults to 100.
-TEST(GoldenVectors, DlqReplyListsDeadTasks) {
-  for (const char* name : {"dlq_reply", "dlq_reply_truncated", "dlq_reply_empty"}) {
+// PROTOCOL.md §4.12: DLQ_REPLY lists dead tasks in ascending id and the total
+// held; the broker's views carry their outcome, a reader also accepts views
+// without one; DLQ_LIST's limit defaults to 100.
+TEST(GoldenVectors, DlqReplyListsDeadTasksInIdOrder) {
+  for (const char* name :
+       {"dlq_reply", "dlq_reply_truncated", "dlq_reply_empty", "dlq_reply_with_outcome"}) {
     SCOPED_TRACE(name);
     const auto m = decoded<msg::DlqReply>(name);
     EXPECT_GE(m.total, m.tasks.size());
-    for (const auto& t : m.tasks) {
-      EXPECT_EQ(t.state, msg::TaskState::kDead);
-      EXPECT_FALSE(t.outcome.has_value());
+    for (std::size_t i = 0; i < m.tasks.size(); ++i) {
+      EXPECT_EQ(m.tasks[i].state, msg::TaskState::kDead);
+      if (i > 0) {
+        EXPECT_LT(m.tasks[i - 1].id, m.tasks[i].id);
+      }
     }
   }
+  EXPECT_FALSE(decoded<msg::DlqReply>("dlq_reply").tasks.at(0).outcome.has_value());
+  const auto sent = decoded<msg::DlqReply>("dlq_reply_with_outcome");
+  ASSERT_EQ(sent.tasks.size(), 2u);
+  for (const auto& t : sent.tasks) {
+    ASSERT_TRUE(t.outcome.has_value());
+    EXPECT_FALSE(t.outcome->succeeded());
+  }
+  // Listed by id, not by death: the first listed died last.
+  EXPECT_GT(sent.tasks[0].finished_at_ms, sent.tasks[1].finished_at_ms);
   EXPECT_EQ(decoded<msg::DlqListRequest>("dlq_list_limit_omitted").limit, 100u);
   EXPECT_EQ(decoded<msg::DlqListRequest>("dlq_list").limit, 50u);
+}
+
+// PROTOCOL.md §5.6, §6.5: FAILED cannot_exec (kind spawn) is the spawn error
+// that ends failed; result_reply_spawn_error shows it after one attempt.
+TEST(GoldenVectors, CannotExecFailsAfterOneAttempt) {
+  EXPECT_EQ(decoded<msg::Failed>("failed_cannot_exec").reason, "cannot_exec");
+  EXPECT_NE(decoded<msg::Failed>("failed").reason, "cannot_exec");
+  const auto view = decoded<msg::TaskReply>("result_reply_spawn_error").task;
+  EXPECT_EQ(view.state, msg::TaskState::kFailed);
+  EXPECT_EQ(view.attempts, 1u);
+  ASSERT_TRUE(view.outcome.has_value());
+  EXPECT_FALSE(view.outcome->error.empty());
+  EXPECT_FALSE(view.outcome->exit_code.has_value());
+  EXPECT_FALSE(view.outcome->signal.has_value());
+}
+
+// PROTOCOL.md §4.1 (output_cap): an explicit 0 is kept and written, not
+// taken for the default.
+TEST(GoldenVectors, OutputCapZeroIsWrittenAndKept) {
+  EXPECT_EQ(decoded<msg::SubmitRequest>("submit_output_cap_zero").task.output_cap, 0u);
+  EXPECT_EQ(vector_named("submit_output_cap_zero").at("body").at("task").at("output_cap"), 0);
+  EXPECT_FALSE(vector_named("submit_output_cap_zero").contains("canonical_hex"));
+}
+
+// PROTOCOL.md §4.2: id 0 decodes (it is a uint); only the broker's lookup
+// refuses it, with NOT_FOUND.
+TEST(GoldenVectors, IdZeroIsAValidField) {
+  EXPECT_EQ(decoded<msg::TaskQuery>("status_id_zero").id, 0u);
+  EXPECT_FALSE(vector_named("status_id_zero").contains("expect_error"));
+}
+
+// PROTOCOL.md §4.1 (module), §2.3: module names and task types are
+// case-sensitive names, never paths.
+TEST(GoldenVectors, ModuleNamesFollowTheRules) {
+  EXPECT_EQ(decoded<msg::SubmitRequest>("submit_module_name_rules").task.module, "2d-plot_v1");
+  const std::pair<const char*, const char*> expected[] = {
+      {"submit_module_name_uppercase", "INVALID_FIELD"},
+      {"submit_module_name_path", "INVALID_FIELD"},
+      {"submit_module_name_leading_dash", "INVALID_FIELD"},
+      {"submit_module_name_65_bytes", "TOO_LARGE"},
+      {"submit_module_without_name", "INVALID_FIELD"},
+      {"submit_type_capitalised", "INVALID_FIELD"},
+  };
+  for (const auto& [name, error] : expected) {
+    EXPECT_EQ(vector_named(name).at("expect_error"), error) << name;
+  }
+}
+
+// PROTOCOL.md §3.3: a req that is not a uint is INVALID_FIELD.
+TEST(GoldenVectors, ReqMustBeAUint) {
+  EXPECT_EQ(vector_named("ping_req_string").at("expect_error"), "INVALID_FIELD");
+  EXPECT_EQ(vector_named("ping_req_negative").at("expect_error"), "INVALID_FIELD");
+  const auto e = decoded<msg::ErrorReply>("error_unknown_command");
+  EXPECT_EQ(e.code, ErrorCode::kUnknownCommand);
+  EXPECT_NE(e.req, 0u);
+}
+
+// PROTOCOL.md §10 (nesting depth): 16 containers decode, 17 do not.
+TEST(GoldenVectors, NestingDepthLimitIsSixteen) {
+  EXPECT_EQ(decoded<msg::Request>("ping_nested_16_deep").req, 16u);
+  EXPECT_EQ(decoded<msg::Request>("ping_nested_at_depth_limit").req, 15u);
+  EXPECT_EQ(vector_named("nested_too_deep").at("expect_error"), "TOO_LARGE");
 }
 
 // PROTOCOL.md §4.14: OK carries count (DLQ_PURGE), 0 when absent.
