@@ -28,13 +28,15 @@ std::size_t total_bytes(const std::vector<msg::TaskFile>& files) {
   return total;
 }
 
+// `flag` names the source in messages: "--attach", "--script", "'attach'".
 std::optional<std::string> read_one(const AttachSpec& spec, std::vector<msg::TaskFile>& out,
-                                    bool executable) {
+                                    bool executable, std::string_view flag) {
+  const std::string name(flag);
   if (auto problem = msg::task_file_path_problem(spec.path); !problem.empty()) {
-    return "--attach name '" + spec.path + "' " + problem;
+    return name + " name '" + spec.path + "' " + problem;
   }
   for (const auto& f : out) {
-    if (f.path == spec.path) return "--attach names '" + spec.path + "' twice";
+    if (f.path == spec.path) return name + " names '" + spec.path + "' twice";
   }
   if (out.size() >= proto::kMaxTaskFiles) {
     return "at most " + std::to_string(proto::kMaxTaskFiles) + " files go with a task";
@@ -74,11 +76,12 @@ std::optional<std::string> parse_attach(std::string_view text, AttachSpec& out) 
 }
 
 std::optional<std::string> read_attachments(const std::vector<std::string>& attach,
-                                            std::vector<msg::TaskFile>& out) {
+                                            std::vector<msg::TaskFile>& out,
+                                            std::string_view flag) {
   for (const auto& text : attach) {
     AttachSpec spec;
     if (auto error = parse_attach(text, spec)) return error;
-    if (auto error = read_one(spec, out, false)) return error;
+    if (auto error = read_one(spec, out, false, flag)) return error;
   }
   return std::nullopt;
 }
@@ -93,9 +96,7 @@ std::optional<std::string> apply_script(const std::string& script, const std::st
         "script and name its path in the command");
   }
   const AttachSpec spec{script, last_component(script)};
-  if (auto error = read_one(spec, files, true)) {
-    return error->rfind("--attach", 0) == 0 ? "--script" + error->substr(8) : *error;
-  }
+  if (auto error = read_one(spec, files, true, "--script")) return error;
   argv.insert(argv.begin(), "./" + spec.path);
   return std::nullopt;
 }

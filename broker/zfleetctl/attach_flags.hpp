@@ -25,9 +25,11 @@ std::optional<std::string> parse_attach(std::string_view text, AttachSpec& out);
 
 // Reads every attachment into `out` (appending), refusing a missing file, a
 // directory, an unsafe NAME, the same NAME twice, and more than the
-// protocol's caps (PROTOCOL.md §4.1 "files").
+// protocol's caps (PROTOCOL.md §4.1 "files"). `flag` names the source in
+// messages ("--attach", or a task file's "'attach'").
 std::optional<std::string> read_attachments(const std::vector<std::string>& attach,
-                                            std::vector<msg::TaskFile>& out);
+                                            std::vector<msg::TaskFile>& out,
+                                            std::string_view flag = "--attach");
 
 // --script FILE: attaches FILE as its last component, executable, and makes
 // the command run it ("./NAME" followed by the arguments after --). The

@@ -134,10 +134,7 @@ Error read_attach(const json& value, std::vector<msg::TaskFile>& out) {
     attach.push_back(item.get<std::string>());
   }
   out.clear();
-  if (auto error = read_attachments(attach, out)) {
-    return error->rfind("--attach", 0) == 0 ? "'attach'" + error->substr(8) : *error;
-  }
-  return std::nullopt;
+  return read_attachments(attach, out, "'attach'");
 }
 
 Error read_field(const std::string& key, const json& value, msg::TaskSpec& spec) {

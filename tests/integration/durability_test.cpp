@@ -7,6 +7,7 @@
 #include <map>
 
 #include "tests/support/eventually.hpp"
+#include "tests/support/final_view.hpp"
 #include "tests/support/local_fleet.hpp"
 
 namespace zfleet {
@@ -16,18 +17,7 @@ using namespace std::chrono_literals;
 using test_support::eventually;
 using test_support::LocalFleet;
 
-std::optional<msg::TaskView> final_view(Client& client, std::uint64_t id,
-                                        std::chrono::milliseconds timeout) {
-  std::optional<msg::TaskView> out;
-  eventually(
-      [&] {
-        auto r = client.result(id, 500ms);
-        if (r.ok() && msg::is_final(r.value().state)) out = r.value();
-        return out.has_value();
-      },
-      timeout);
-  return out;
-}
+using test_support::final_view;
 
 TEST(Durability, BrokerKilledMidRunKeepsEveryTaskAndAdoptsTheRunningAttempt) {
   LocalFleet fleet({"--heartbeat-ms", "200"});

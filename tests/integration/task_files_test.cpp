@@ -11,6 +11,7 @@
 
 #include "tests/support/ctl_run.hpp"
 #include "tests/support/eventually.hpp"
+#include "tests/support/final_view.hpp"
 #include "tests/support/local_fleet.hpp"
 
 namespace zfleet {
@@ -25,17 +26,7 @@ void write_file(const std::string& path, const std::string& text, mode_t mode) {
   ASSERT_EQ(::chmod(path.c_str(), mode), 0);
 }
 
-std::optional<msg::TaskView> final_view(Client& client, std::uint64_t id) {
-  std::optional<msg::TaskView> out;
-  eventually(
-      [&] {
-        auto r = client.result(id, 500ms);
-        if (r.ok() && msg::is_final(r.value().state)) out = r.value();
-        return out.has_value();
-      },
-      30s);
-  return out;
-}
+using test_support::final_view;
 
 TEST(TaskFilesEndToEnd, SubmitScriptRunsALocalScriptWithItsAttachment) {
   LocalFleet fleet;
