@@ -1,5 +1,8 @@
 // Running attempts: confinement, spawn, stdio, timeouts, results; see
-// task_runner.hpp. Monitoring lives in task_runner_monitor.cpp.
+// task_runner.hpp. Monitoring lives in task_runner_monitor.cpp. Just over
+// 500 lines: start() is one ordered sequence (directory, confinement, files,
+// pipes, spawn) whose failure paths share one release; it moves to a shell
+// executor when the runners get a common interface.
 #include "worker/task_runner.hpp"
 
 #include <signal.h>

@@ -1,7 +1,9 @@
 // Spec tests of the golden vectors (schemas/vectors/v1.json) against the C++
 // codec: every vector's bytes decode into the typed message its command and
 // direction name, re-encode to the same bytes (or its canonical_hex), agree
-// with its JSON body, and invalid ones fail with the named error.
+// with its JSON body, and invalid ones fail with the named error. Long
+// because it holds one check per vector family; wire behaviour is tested in
+// the other tests/spec files.
 #include <algorithm>
 #include <fstream>
 #include <set>
