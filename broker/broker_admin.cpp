@@ -93,6 +93,7 @@ void Broker::dlq_retry(const std::string& identity, const msgpack::object& body)
   dead_.erase(task->id);
   task->retry_base = task->attempts;  // a fresh budget
   task->finished_at_ms = 0;
+  task->ended_at_ms = 0;
   ++unfinished_;
   enqueue(*task, false);
   spdlog::info("task {} retried from the dead-letter list", task->id);

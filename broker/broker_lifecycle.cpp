@@ -40,7 +40,10 @@ void Broker::recover() {
       default:  // final
         queue_.record_final(t.spec.project, t.state);
         if (t.state == msg::TaskState::kDead) dead_.insert(t.id);
-        finished_order_.emplace_back(t.id, t.finished_at_ms);
+        // A journal of format 1 did not record the broker's moment: the
+        // shown one is the best left, never later than now.
+        if (t.ended_at_ms == 0) t.ended_at_ms = std::min(t.finished_at_ms, clock_.wall_ms());
+        finished_order_.emplace_back(t.id, t.ended_at_ms);
         break;
     }
   });
@@ -127,7 +130,8 @@ void Broker::finish(Task& task, msg::TaskState state, std::string_view reason) {
   forget_live(task);
   task.state = state;
   task.worker_identity.clear();
-  task.finished_at_ms = clock_.wall_ms();
+  task.ended_at_ms = clock_.wall_ms();
+  task.finished_at_ms = task.ended_at_ms;
   if (task.outcome && task.outcome->finished_at_ms != 0 && state != msg::TaskState::kCancelled) {
     task.finished_at_ms = task.outcome->finished_at_ms;
   }
@@ -164,7 +168,7 @@ void Broker::finish(Task& task, msg::TaskState state, std::string_view reason) {
   }
   emit_task_event(task, std::move(event));
   answer_waiters(task);
-  finished_order_.emplace_back(task.id, task.finished_at_ms);
+  finished_order_.emplace_back(task.id, task.ended_at_ms);
 }
 
 void Broker::dispatch() {
@@ -252,13 +256,13 @@ void Broker::promote_due() {
 void Broker::prune(std::size_t budget) {
   const std::int64_t now_ms = clock_.wall_ms();
   while (budget > 0 && !finished_order_.empty()) {
-    const auto [id, finished_ms] = finished_order_.front();
+    const auto [id, ended_ms] = finished_order_.front();
     Task* task = store_.find(id);
     const bool stale =
-        task == nullptr || !msg::is_final(task->state) || task->finished_at_ms != finished_ms;
+        task == nullptr || !msg::is_final(task->state) || task->ended_at_ms != ended_ms;
     if (!stale) {
       const bool too_many = finished_order_.size() > settings_.retention_count;
-      const bool too_old = finished_ms + settings_.retention_age_ms <= now_ms;
+      const bool too_old = ended_ms + settings_.retention_age_ms <= now_ms;
       if (!too_many && !too_old) break;
       // A running attempt of a cancelled task still needs its record.
       if (!task->worker_identity.empty()) break;

@@ -16,6 +16,8 @@ struct Journal::Statement {
 
 namespace {
 
+// Format 1's tables; later formats' changes are migration steps (migrate()),
+// so a new file and an upgraded one end up alike.
 const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS tasks (
   id              INTEGER PRIMARY KEY,
@@ -24,26 +26,30 @@ CREATE TABLE IF NOT EXISTS tasks (
   retry_base      INTEGER NOT NULL,  -- attempts when the current retry budget began
   project         TEXT NOT NULL,
   priority        INTEGER NOT NULL,
-  spec            BLOB NOT NULL,     -- msgpack TaskSpec (msg::encode_spec)
+  spec            BLOB NOT NULL,     -- msgpack TaskSpec (journal_rows.cpp)
   submitted_at_ms INTEGER NOT NULL,
   started_at_ms   INTEGER NOT NULL,
   finished_at_ms  INTEGER NOT NULL,
   not_before_ms   INTEGER NOT NULL,
   worker          TEXT NOT NULL,
-  outcome         BLOB               -- msgpack Outcome of the last attempt (msg::encode_outcome)
+  outcome         BLOB               -- msgpack Outcome of the last attempt (journal_rows.cpp)
 );
 CREATE TABLE IF NOT EXISTS projects (
   name   TEXT PRIMARY KEY,
   lim    INTEGER NOT NULL,
-  policy BLOB NOT NULL               -- msgpack map of the RetryPolicy (a TaskSpec's "retry")
+  policy BLOB NOT NULL               -- msgpack map, the RetryPolicy under "retry"
 );
 )sql";
 
-std::string policy_bytes(const msg::RetryPolicy& policy) {
-  msg::TaskSpec carrier;
-  carrier.retry = policy;
-  carrier.argv = {"-"};
-  return msg::encode_spec(carrier);
+std::string_view blob(sqlite3_stmt* s, int column) {
+  const auto* data = static_cast<const char*>(sqlite3_column_blob(s, column));
+  if (data == nullptr) return {};
+  return {data, static_cast<std::size_t>(sqlite3_column_bytes(s, column))};
+}
+
+std::string text(sqlite3_stmt* s, int column) {
+  const auto* data = sqlite3_column_text(s, column);
+  return data == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(data));
 }
 
 }  // namespace
@@ -99,7 +105,7 @@ Journal::Journal(const std::string& path, Sync sync, const std::string& vfs)
   exec("PRAGMA journal_mode=WAL");
   exec(sync == Sync::kFull ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
   exec(kSchema);
-  if (found == 0) exec(("PRAGMA user_version=" + std::to_string(kJournalFormatVersion)).c_str());
+  migrate(found == 0 ? 1 : found);
 
   auto prepare = [&](Statement& s, const char* sql) {
     if (sqlite3_prepare_v3(db_.get(), sql, -1, SQLITE_PREPARE_PERSISTENT, &s.stmt, nullptr) !=
@@ -109,8 +115,8 @@ Journal::Journal(const std::string& path, Sync sync, const std::string& vfs)
   };
   prepare(*put_task_,
           "INSERT OR REPLACE INTO tasks (id, state, attempts, retry_base, project, priority, spec, "
-          "submitted_at_ms, started_at_ms, finished_at_ms, not_before_ms, worker, outcome) "
-          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+          "submitted_at_ms, started_at_ms, finished_at_ms, not_before_ms, worker, outcome, "
+          "ended_at_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   prepare(*remove_task_, "DELETE FROM tasks WHERE id = ?");
   prepare(*put_project_, "INSERT OR REPLACE INTO projects (name, lim, policy) VALUES (?,?,?)");
 }
@@ -119,51 +125,46 @@ Journal::~Journal() {
   if (in_transaction_) sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
+void Journal::migrate(int found) {
+  format_ = found;
+  if (found == kJournalFormatVersion) return;
+  begin();
+  if (found < 2) exec("ALTER TABLE tasks ADD COLUMN ended_at_ms INTEGER NOT NULL DEFAULT 0");
+  exec(("PRAGMA user_version=" + std::to_string(kJournalFormatVersion)).c_str());
+  commit();
+}
+
 void Journal::load(const std::function<void(Task&&)>& on_task,
                    const std::function<void(ProjectSettings&&)>& on_project) {
   sqlite3_stmt* s = nullptr;
   if (sqlite3_prepare_v2(db_.get(),
                          "SELECT id, state, attempts, retry_base, spec, submitted_at_ms, "
-                         "started_at_ms, finished_at_ms, not_before_ms, worker, outcome "
-                         "FROM tasks ORDER BY id",
+                         "started_at_ms, finished_at_ms, not_before_ms, worker, outcome, "
+                         "ended_at_ms, project, priority FROM tasks ORDER BY id",
                          -1, &s, nullptr) != SQLITE_OK) {
     fail("cannot read tasks");
   }
   int rc;
   while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    TaskRow row;
+    row.id = static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
+    row.state = sqlite3_column_int(s, 1);
+    row.attempts = static_cast<std::uint32_t>(sqlite3_column_int64(s, 2));
+    row.retry_base = static_cast<std::uint32_t>(sqlite3_column_int64(s, 3));
+    row.spec.assign(blob(s, 4));
+    row.submitted_at_ms = sqlite3_column_int64(s, 5);
+    row.started_at_ms = sqlite3_column_int64(s, 6);
+    row.finished_at_ms = sqlite3_column_int64(s, 7);
+    row.not_before_ms = sqlite3_column_int64(s, 8);
+    row.worker = text(s, 9);
+    if (sqlite3_column_type(s, 10) != SQLITE_NULL) row.outcome = std::string(blob(s, 10));
+    row.ended_at_ms = sqlite3_column_int64(s, 11);
+    row.project = text(s, 12);
+    row.priority = static_cast<std::uint32_t>(sqlite3_column_int64(s, 13));
     Task t;
-    t.id = static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
-    const int state = sqlite3_column_int(s, 1);
-    if (state < 0 || state > static_cast<int>(msg::TaskState::kDead)) {
+    if (auto e = from_row(row, format_, t)) {
       sqlite3_finalize(s);
-      throw JournalError("journal " + path_ + ": task " + std::to_string(t.id) +
-                         " has unknown state " + std::to_string(state));
-    }
-    t.state = static_cast<msg::TaskState>(state);
-    t.attempts = static_cast<std::uint32_t>(sqlite3_column_int64(s, 2));
-    t.retry_base = static_cast<std::uint32_t>(sqlite3_column_int64(s, 3));
-    const auto* spec = static_cast<const char*>(sqlite3_column_blob(s, 4));
-    const std::string_view spec_bytes(spec == nullptr ? "" : spec,
-                                      static_cast<std::size_t>(sqlite3_column_bytes(s, 4)));
-    if (auto e = msg::decode_spec(spec_bytes, t.spec)) {
-      sqlite3_finalize(s);
-      throw JournalError("journal " + path_ + ": task " + std::to_string(t.id) +
-                         " has an unreadable spec: " + e->message);
-    }
-    t.spec_bytes.assign(spec_bytes);
-    t.submitted_at_ms = sqlite3_column_int64(s, 5);
-    t.started_at_ms = sqlite3_column_int64(s, 6);
-    t.finished_at_ms = sqlite3_column_int64(s, 7);
-    t.not_before_ms = sqlite3_column_int64(s, 8);
-    if (const auto* w = sqlite3_column_text(s, 9)) t.worker_name = reinterpret_cast<const char*>(w);
-    if (sqlite3_column_type(s, 10) != SQLITE_NULL) {
-      const auto* o = static_cast<const char*>(sqlite3_column_blob(s, 10));
-      msg::Outcome outcome;
-      if (o != nullptr &&
-          !msg::decode_outcome({o, static_cast<std::size_t>(sqlite3_column_bytes(s, 10))},
-                               outcome)) {
-        t.outcome = std::move(outcome);
-      }
+      throw JournalError("journal " + path_ + ": task " + std::to_string(row.id) + " has " + *e);
     }
     on_task(std::move(t));
   }
@@ -175,14 +176,12 @@ void Journal::load(const std::function<void(Task&&)>& on_task,
     fail("cannot read projects");
   }
   while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    ProjectRow row{text(s, 0), static_cast<std::uint32_t>(sqlite3_column_int64(s, 1)),
+                   std::string(blob(s, 2))};
     ProjectSettings p;
-    p.name = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
-    p.limit = static_cast<std::uint32_t>(sqlite3_column_int64(s, 1));
-    const auto* blob = static_cast<const char*>(sqlite3_column_blob(s, 2));
-    msg::TaskSpec carrier;
-    if (blob != nullptr &&
-        !msg::decode_spec({blob, static_cast<std::size_t>(sqlite3_column_bytes(s, 2))}, carrier)) {
-      p.policy = carrier.retry;
+    if (auto e = from_row(row, format_, p)) {
+      sqlite3_finalize(s);
+      throw JournalError("journal " + path_ + ": project " + row.name + " has " + *e);
     }
     on_project(std::move(p));
   }
@@ -196,36 +195,33 @@ void Journal::begin() {
   in_transaction_ = true;
 }
 
-void Journal::put(const Task& t) {
+void Journal::put(const Task& task) {
   begin();
-  if (t.spec_bytes.empty()) t.spec_bytes = msg::encode_spec(t.spec);
+  const TaskRow row = to_row(task);
   sqlite3_stmt* s = put_task_->stmt;
-  sqlite3_bind_int64(s, 1, static_cast<sqlite3_int64>(t.id));
-  sqlite3_bind_int(s, 2, static_cast<int>(t.state));
-  sqlite3_bind_int64(s, 3, t.attempts);
-  sqlite3_bind_int64(s, 4, t.retry_base);
-  sqlite3_bind_text(s, 5, t.spec.project.data(), static_cast<int>(t.spec.project.size()),
-                    SQLITE_STATIC);
-  sqlite3_bind_int(s, 6, static_cast<int>(t.spec.priority));
-  sqlite3_bind_blob(s, 7, t.spec_bytes.data(), static_cast<int>(t.spec_bytes.size()),
-                    SQLITE_STATIC);
-  sqlite3_bind_int64(s, 8, t.submitted_at_ms);
-  sqlite3_bind_int64(s, 9, t.started_at_ms);
-  sqlite3_bind_int64(s, 10, t.finished_at_ms);
-  sqlite3_bind_int64(s, 11, t.not_before_ms);
-  sqlite3_bind_text(s, 12, t.worker_name.data(), static_cast<int>(t.worker_name.size()),
-                    SQLITE_STATIC);
-  std::string outcome;
-  if (t.outcome) {
-    outcome = msg::encode_outcome(*t.outcome);
-    sqlite3_bind_blob(s, 13, outcome.data(), static_cast<int>(outcome.size()), SQLITE_STATIC);
+  sqlite3_bind_int64(s, 1, static_cast<sqlite3_int64>(row.id));
+  sqlite3_bind_int(s, 2, row.state);
+  sqlite3_bind_int64(s, 3, row.attempts);
+  sqlite3_bind_int64(s, 4, row.retry_base);
+  sqlite3_bind_text(s, 5, row.project.data(), static_cast<int>(row.project.size()), SQLITE_STATIC);
+  sqlite3_bind_int64(s, 6, row.priority);
+  sqlite3_bind_blob(s, 7, row.spec.data(), static_cast<int>(row.spec.size()), SQLITE_STATIC);
+  sqlite3_bind_int64(s, 8, row.submitted_at_ms);
+  sqlite3_bind_int64(s, 9, row.started_at_ms);
+  sqlite3_bind_int64(s, 10, row.finished_at_ms);
+  sqlite3_bind_int64(s, 11, row.not_before_ms);
+  sqlite3_bind_text(s, 12, row.worker.data(), static_cast<int>(row.worker.size()), SQLITE_STATIC);
+  if (row.outcome) {
+    sqlite3_bind_blob(s, 13, row.outcome->data(), static_cast<int>(row.outcome->size()),
+                      SQLITE_STATIC);
   } else {
     sqlite3_bind_null(s, 13);
   }
+  sqlite3_bind_int64(s, 14, row.ended_at_ms);
   const int rc = sqlite3_step(s);
   sqlite3_reset(s);
   sqlite3_clear_bindings(s);
-  if (rc != SQLITE_DONE) fail("cannot write task " + std::to_string(t.id));
+  if (rc != SQLITE_DONE) fail("cannot write task " + std::to_string(row.id));
 }
 
 void Journal::remove(std::uint64_t id) {
@@ -237,17 +233,17 @@ void Journal::remove(std::uint64_t id) {
   if (rc != SQLITE_DONE) fail("cannot delete task " + std::to_string(id));
 }
 
-void Journal::put_project(const ProjectSettings& p) {
+void Journal::put_project(const ProjectSettings& settings) {
   begin();
-  const std::string policy = policy_bytes(p.policy);
+  const ProjectRow row = to_row(settings);
   sqlite3_stmt* s = put_project_->stmt;
-  sqlite3_bind_text(s, 1, p.name.data(), static_cast<int>(p.name.size()), SQLITE_STATIC);
-  sqlite3_bind_int64(s, 2, p.limit);
-  sqlite3_bind_blob(s, 3, policy.data(), static_cast<int>(policy.size()), SQLITE_STATIC);
+  sqlite3_bind_text(s, 1, row.name.data(), static_cast<int>(row.name.size()), SQLITE_STATIC);
+  sqlite3_bind_int64(s, 2, row.limit);
+  sqlite3_bind_blob(s, 3, row.policy.data(), static_cast<int>(row.policy.size()), SQLITE_STATIC);
   const int rc = sqlite3_step(s);
   sqlite3_reset(s);
   sqlite3_clear_bindings(s);
-  if (rc != SQLITE_DONE) fail("cannot write project " + p.name);
+  if (rc != SQLITE_DONE) fail("cannot write project " + row.name);
 }
 
 void Journal::commit() {

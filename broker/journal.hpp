@@ -3,9 +3,11 @@
 // and commits them together (group commit) before any reply that depends on
 // them leaves: one fsync per turn, never one per task.
 //
-// On-disk format version: kFormatVersion, kept in PRAGMA user_version. A
-// change to the tables bumps it and adds a migration step in open(); a file
-// with a newer version is refused rather than misread.
+// On-disk format version: kJournalFormatVersion (journal_rows.hpp), kept in
+// PRAGMA user_version. A change to the tables or to the rows' blobs bumps it
+// and adds a migration step in the constructor; a file with a newer version
+// is refused rather than misread. Rows are converted to and from Task in
+// journal_rows.cpp; this file only moves them in and out of SQLite.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/journal_rows.hpp"
 #include "broker/task.hpp"
 
 struct sqlite3;
@@ -23,18 +26,10 @@ struct sqlite3_stmt;
 
 namespace zfleet::broker {
 
-inline constexpr int kJournalFormatVersion = 1;
-
 // A journal that cannot be opened, read or written; the message names the file.
 class JournalError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
-};
-
-struct ProjectSettings {
-  std::string name;
-  std::uint32_t limit = 0;
-  msg::RetryPolicy policy;
 };
 
 class Journal {
@@ -69,6 +64,8 @@ class Journal {
  private:
   struct Statement;
   void exec(const char* sql);
+  // Brings a file of format `found` (>= 1) up to kJournalFormatVersion.
+  void migrate(int found);
   [[noreturn]] void fail(const std::string& what) const;
 
   // Closes the handle even when the constructor throws (a refused file).
@@ -83,6 +80,7 @@ class Journal {
   std::unique_ptr<Statement> remove_task_;
   std::unique_ptr<Statement> put_project_;
   bool in_transaction_ = false;
+  int format_ = kJournalFormatVersion;  // of the rows as found on opening
 };
 
 }  // namespace zfleet::broker

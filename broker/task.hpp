@@ -22,7 +22,11 @@ struct Task {
   std::string worker_name;           // worker_id of the current or last attempt
   std::int64_t submitted_at_ms = 0;  // Unix ms
   std::int64_t started_at_ms = 0;
-  std::int64_t finished_at_ms = 0;
+  std::int64_t finished_at_ms = 0;  // as shown: mostly the worker's clock (PROTOCOL.md §4.4)
+  // The broker's own wall clock when it recorded the ending; retention ages
+  // run from it, so a worker's skewed clock cannot expire a task early or
+  // keep it forever. 0 while not final.
+  std::int64_t ended_at_ms = 0;
   std::int64_t not_before_ms = 0;  // Unix ms; scheduled until then
   std::optional<msg::Outcome> outcome;
   // The running attempt as its worker last reported it; not journaled (a

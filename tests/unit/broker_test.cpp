@@ -346,5 +346,59 @@ TEST_F(BrokerCore, RetentionEvictsOldestFinishedTasks) {
   EXPECT_EQ(b.stats().results_evicted, 1u);
 }
 
+// Retention ages run from the broker's clock at the ending, not from the
+// worker's finished_at_ms: a worker a day behind must not have its results
+// forgotten at once, nor one a year ahead have them kept for ever.
+TEST_F(BrokerCore, RetentionAgeIgnoresTheWorkersClock) {
+  BrokerSettings s = settings();
+  s.retention_age_ms = 60'000;
+  MemoryTaskStore store;
+  Broker b(s, clock_, store);
+  auto run = [&](std::uint64_t req, std::int64_t worker_finished_at) {
+    msg::SubmitRequest r;
+    r.req = req;
+    r.task.argv = {"x"};
+    b.on_client({"c", "zfleet/1", std::string(proto::cmd::kSubmit), msg::encode(r)});
+    b.before_sleep();
+    for (const auto& o : b.outbox()) {
+      if (o.command != proto::cmd::kTask) continue;
+      msg::TaskAssignment a;
+      ASSERT_FALSE(msg::decode_bytes(o.body, a));
+      msg::Done d;
+      d.task_id = a.task_id;
+      d.attempt = a.attempt;
+      d.credit = 1;
+      d.outcome.exit_code = 0;
+      d.outcome.finished_at_ms = worker_finished_at;
+      b.on_worker({"w", "zfleet/1", std::string(proto::cmd::kDone), msg::encode(d)});
+    }
+    b.outbox().clear();
+    b.before_sleep();
+  };
+  msg::Ready ready;
+  ready.worker_id = "w";
+  ready.slots = 1;
+  ready.credit = 1;
+  b.on_worker({"w", "zfleet/1", std::string(proto::cmd::kReady), msg::encode(ready)});
+  b.before_sleep();
+  b.outbox().clear();
+  const std::int64_t day = 24LL * 3600 * 1000;
+  run(1, clock_.wall_ms() - day);        // a worker a day behind
+  run(2, clock_.wall_ms() + 365 * day);  // a worker a year ahead
+  ASSERT_NE(store.find(1), nullptr) << "forgotten as soon as it ended";
+  ASSERT_NE(store.find(2), nullptr);
+  // The view still shows the worker's moment (PROTOCOL.md §4.4).
+  EXPECT_EQ(store.find(1)->finished_at_ms, clock_.wall_ms() - day);
+  clock_.advance(Millis{59'000});
+  b.before_sleep();
+  EXPECT_NE(store.find(1), nullptr);
+  EXPECT_NE(store.find(2), nullptr);
+  clock_.advance(Millis{1'000});
+  b.before_sleep();
+  EXPECT_EQ(store.find(1), nullptr);
+  EXPECT_EQ(store.find(2), nullptr) << "kept for as long as the worker's clock is ahead";
+  EXPECT_EQ(b.stats().results_evicted, 2u);
+}
+
 }  // namespace
 }  // namespace zfleet::broker
