@@ -10,14 +10,6 @@
 
 namespace zfleet {
 
-namespace {
-
-TimePoint steady_now() {
-  return SystemClock().now();
-}
-
-}  // namespace
-
 std::string describe(const ClientError& error) {
   switch (error.kind) {
     case ClientError::Kind::kTimeout:
@@ -33,15 +25,25 @@ std::string describe(const ClientError& error) {
 Client::Client(Options options)
     : owned_context_(std::make_unique<zmq::context_t>(1)),
       options_(std::move(options)),
+      clock_(options_.clock != nullptr ? *options_.clock : system_clock_),
       socket_(*owned_context_, zmq::socket_type::dealer) {
   frames::apply_common_options(socket_, 100'000);
   socket_.connect(options_.endpoint);
 }
 
 Client::Client(zmq::context_t& context, Options options)
-    : options_(std::move(options)), socket_(context, zmq::socket_type::dealer) {
+    : options_(std::move(options)),
+      clock_(options_.clock != nullptr ? *options_.clock : system_clock_),
+      socket_(context, zmq::socket_type::dealer) {
   frames::apply_common_options(socket_, 100'000);
   socket_.connect(options_.endpoint);
+}
+
+short Client::poll_socket(short events, Millis want) {
+  zmq::pollitem_t item{socket_.handle(), 0, events, 0};
+  zmq::poll(&item, 1, clock_.blocking_wait(want));
+  if ((item.revents & events) == 0) clock_.waited(want);
+  return item.revents;
 }
 
 ClientError Client::timeout_error() const {
@@ -54,23 +56,20 @@ ClientError Client::timeout_error() const {
 std::optional<ClientError> Client::send(std::string_view command, std::string_view body) {
   // A DEALER queues up to its high-water mark even before it is connected;
   // a full queue means the broker has not been reachable for a long while.
-  const TimePoint deadline = steady_now() + options_.timeout;
+  const TimePoint deadline = clock_.now() + options_.timeout;
   while (!frames::send_frames(socket_, {}, command, body)) {
-    if (steady_now() >= deadline) return timeout_error();
-    zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLOUT, 0};
-    zmq::poll(&item, 1, Millis{millis_until(steady_now(), deadline)});
+    if (clock_.now() >= deadline) return timeout_error();
+    poll_socket(ZMQ_POLLOUT, Millis{millis_until(clock_.now(), deadline)});
   }
   return std::nullopt;
 }
 
 Result<Client::Reply> Client::await(std::uint64_t req, Millis timeout) {
-  const TimePoint deadline = steady_now() + timeout;
+  const TimePoint deadline = clock_.now() + timeout;
   for (;;) {
-    const long left = millis_until(steady_now(), deadline);
-    zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
-    zmq::poll(&item, 1, Millis{left});
-    if ((item.revents & ZMQ_POLLIN) == 0) {
-      if (left == 0 || steady_now() >= deadline) return timeout_error();
+    const long left = millis_until(clock_.now(), deadline);
+    if ((poll_socket(ZMQ_POLLIN, Millis{left}) & ZMQ_POLLIN) == 0) {
+      if (left == 0 || clock_.now() >= deadline) return timeout_error();
       continue;
     }
     std::optional<Reply> found;
@@ -173,7 +172,7 @@ Result<Submission> Client::submit_detailed(const msg::TaskSpec& spec) {
         call<msg::SubmittedReply>(proto::cmd::kSubmit, request, proto::cmd::kSubmitted, Millis{0});
     if (reply) return Submission{reply.value().id, reply.value().duplicate};
     if (!retryable(reply.error()) || retry >= options_.submit_retries) return reply.error();
-    std::this_thread::sleep_for(submit_backoff(retry));
+    clock_.sleep_for(submit_backoff(retry));
   }
 }
 
@@ -202,7 +201,7 @@ void Client::submit_many(
   std::unordered_map<std::uint64_t, Pending> in_flight;  // req -> spec
   std::deque<std::pair<TimePoint, Pending>> resends;     // due time, in due order
   std::size_t next = 0;
-  TimePoint last_progress = steady_now();
+  TimePoint last_progress = clock_.now();
 
   auto send_try = [&](msg::SubmitRequest& request, Pending pending) {
     request.req = next_req_++;
@@ -210,11 +209,11 @@ void Client::submit_many(
       on_ack(pending.index, *e);
       return;
     }
-    pending.sent = steady_now();
+    pending.sent = clock_.now();
     in_flight.emplace(request.req, std::move(pending));
   };
   auto resend_later = [&](Pending pending) {
-    const TimePoint due = steady_now() + submit_backoff(pending.retries);
+    const TimePoint due = clock_.now() + submit_backoff(pending.retries);
     ++pending.retries;
     resends.emplace_back(due, std::move(pending));
   };
@@ -232,13 +231,13 @@ void Client::submit_many(
   };
 
   while (next < specs.size() || !in_flight.empty() || !resends.empty()) {
-    while (!resends.empty() && resends.front().first <= steady_now()) {
+    while (!resends.empty() && resends.front().first <= clock_.now()) {
       Pending pending = std::move(resends.front().second);
       resends.pop_front();
       msg::SubmitRequest request{0, specs[pending.index]};
       request.task.idempotency_key = pending.key;
       send_try(request, std::move(pending));
-      last_progress = steady_now();
+      last_progress = clock_.now();
     }
     while (next < specs.size() && in_flight.size() + resends.size() < window) {
       msg::SubmitRequest request = keyed_request(specs[next]);
@@ -248,10 +247,9 @@ void Client::submit_many(
     if (in_flight.empty() && resends.empty()) continue;
     long wait_ms = 100;
     if (!resends.empty()) {
-      wait_ms = std::min(wait_ms, millis_until(steady_now(), resends.front().first));
+      wait_ms = std::min(wait_ms, millis_until(clock_.now(), resends.front().first));
     }
-    zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
-    zmq::poll(&item, 1, Millis{wait_ms});
+    poll_socket(ZMQ_POLLIN, Millis{wait_ms});
     bool progressed = false;
     drain_replies([&](const Incoming& in) {
       auto it = in_flight.find(in.req);
@@ -275,7 +273,7 @@ void Client::submit_many(
       }
       return false;
     });
-    const TimePoint now = steady_now();
+    const TimePoint now = clock_.now();
     if (progressed) {
       last_progress = now;
       continue;
@@ -327,7 +325,7 @@ void Client::await_results(
   std::deque<std::size_t> pending;                           // indexes still to ask about
   for (std::size_t i = 0; i < ids.size(); ++i)
     pending.push_back(i);
-  TimePoint last_progress = steady_now();
+  TimePoint last_progress = clock_.now();
   auto fail_all = [&](const ClientError& error) {
     for (const auto& [req, index] : in_flight)
       on_final(index, error);
@@ -344,8 +342,7 @@ void Client::await_results(
       pending.pop_front();
       in_flight.emplace(q.req, index);
     }
-    zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
-    zmq::poll(&item, 1, Millis{100});
+    poll_socket(ZMQ_POLLIN, Millis{100});
     bool progressed = false;
     drain_replies([&](const Incoming& in) {
       auto it = in_flight.find(in.req);
@@ -367,7 +364,7 @@ void Client::await_results(
       }
       return false;
     });
-    const TimePoint now = steady_now();
+    const TimePoint now = clock_.now();
     if (progressed) last_progress = now;
     if (now >= deadline) {
       return fail_all(ClientError{ClientError::Kind::kTimeout, ErrorCode::kInternal,

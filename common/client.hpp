@@ -70,6 +70,10 @@ class Client {
     // again, with the same idempotency key, before it is reported as failed.
     int submit_retries = 3;
     Millis submit_backoff{100};  // before the first resend; doubles for each further one
+    // Every timeout, resend and backoff reads this clock; nullptr: the
+    // system clock. With a FakeClock nothing blocks: a wait with nothing to
+    // read advances the clock instead (see common/clock.hpp).
+    Clock* clock = nullptr;
   };
 
   explicit Client(Options options);
@@ -138,6 +142,9 @@ class Client {
   Result<Reply> call(std::string_view command, const Body& body, std::string_view reply_command,
                      Millis extra_wait);
   ClientError timeout_error() const;
+  // Polls the socket for `events` up to `want`, through the clock; the
+  // returned revents are 0 when nothing came.
+  short poll_socket(short events, Millis want);
   static std::optional<ClientError> as_broker_error(std::string_view command,
                                                     std::string_view body);
   // One v1 reply as received. Valid only during the drain_replies callback:
@@ -161,6 +168,8 @@ class Client {
 
   std::unique_ptr<zmq::context_t> owned_context_;
   Options options_;
+  SystemClock system_clock_;
+  Clock& clock_;
   zmq::socket_t socket_;
   std::uint64_t next_req_ = 1;
   // Seeded from std::random_device on first use. Not random_device per key:
