@@ -130,6 +130,8 @@ class Broker {
   const WorkerRegistry& workers() const { return workers_; }
 
  private:
+  friend struct CommandRows;  // the command tables (command_handlers.cpp)
+
   struct Waiter {
     std::string identity;
     std::uint64_t req;
@@ -150,14 +152,14 @@ class Broker {
   void dlq_list(const std::string& identity, const msgpack::object& body);
   void dlq_retry(const std::string& identity, const msgpack::object& body);
   void dlq_purge(const std::string& identity, std::uint64_t req);
+  void reply_pong(const std::string& identity, std::uint64_t req);
   void suspend_or_resume(const std::string& identity, const msgpack::object& body, bool suspend);
   void logs(const std::string& identity, const msgpack::object& body);
   void reply_error(Peer peer, const std::string& identity, std::uint64_t req, ErrorCode code,
                    std::string message);
-  // Degraded storage: answers STORAGE_FULL to a command that would change the
-  // journal, and returns true.
-  bool refuse_if_storage_down(const std::string& identity, std::string_view command,
-                              const msgpack::object& body);
+  // Degraded storage: answers STORAGE_FULL and returns true. Called for the
+  // commands whose row in command_handlers.cpp writes the journal.
+  bool refuse_if_storage_down(const std::string& identity, const msgpack::object& body);
   // Moves what depends on the failed commit out of the outbox into storage_.
   void hold_writes();
   // Decodes `body` into `out`; on failure counts it and answers ERROR (with
@@ -188,6 +190,7 @@ class Broker {
   void done(WorkerRecord& w, const msgpack::object& body);
   void failed(WorkerRecord& w, const msgpack::object& body);
   void reject(WorkerRecord& w, const msgpack::object& body);
+  void credit(const std::string& identity, WorkerRecord& w, const msgpack::object& body);
   // The task whose current attempt `w` holds, or nullptr (counted as stale).
   Task* current_lease(WorkerRecord& w, std::uint64_t task_id, std::uint32_t attempt);
   // A worker reported the end of an attempt (DONE, FAILED, REJECT): its slot
