@@ -30,6 +30,7 @@ Broker::Broker(BrokerSettings settings, const Clock& clock, TaskStore& store)
       queue_(settings_.default_limit),
       workers_(settings_.heartbeat),
       idempotency_(settings_.idempotency_window_ms),
+      result_waiters_(settings_.max_waiters),
       rng_(seed_of(settings_.rng_seed)),
       started_at_(clock.now()),
       next_heartbeat_(clock.now() + settings_.heartbeat) {
@@ -155,26 +156,13 @@ void Broker::on_timer() {
     idempotency_.prune(clock_.wall_ms(), kPruneBudget);
   }
   promote_due();
-  while (!waiter_deadlines_.empty() && waiter_deadlines_.top().deadline <= now) {
-    const Waiter expired = waiter_deadlines_.top();
-    waiter_deadlines_.pop();
-    auto it = waiters_by_task_.find(expired.task_id);
-    if (it == waiters_by_task_.end()) continue;  // already answered
-    auto& list = it->second;
-    for (auto w = list.begin(); w != list.end(); ++w) {
-      if (w->identity == expired.identity && w->req == expired.req) {
-        if (const Task* task = store_.find(expired.task_id)) {
-          send(Peer::kClient, w->identity, proto::cmd::kResultReply,
-               msg::encode(msg::TaskReply{w->req, task->view(true)}));
-        } else {
-          reply_error(Peer::kClient, w->identity, w->req, ErrorCode::kNotFound, "no such task");
-        }
-        list.erase(w);
-        --waiters_;
-        break;
-      }
+  for (const auto& w : result_waiters_.expire(now)) {
+    if (const Task* task = store_.find(w.task_id)) {
+      send(Peer::kClient, w.identity, proto::cmd::kResultReply,
+           msg::encode(msg::TaskReply{w.req, task->view(true)}));
+    } else {
+      reply_error(Peer::kClient, w.identity, w.req, ErrorCode::kNotFound, "no such task");
     }
-    if (list.empty()) waiters_by_task_.erase(it);
   }
 }
 
@@ -182,9 +170,7 @@ TimePoint Broker::next_deadline() const {
   const TimePoint now = clock_.now();
   TimePoint next = next_heartbeat_;
   if (auto expiry = workers_.next_expiry(); expiry && *expiry < next) next = *expiry;
-  if (!waiter_deadlines_.empty() && waiter_deadlines_.top().deadline < next) {
-    next = waiter_deadlines_.top().deadline;
-  }
+  if (auto wake = result_waiters_.next_deadline(); wake && *wake < next) next = *wake;
   if (auto due = delays_.next_due_ms()) {
     const TimePoint at = now + Millis{std::max<std::int64_t>(0, *due - clock_.wall_ms())};
     if (at < next) next = at;

@@ -40,6 +40,7 @@
 #include "broker/idempotency_index.hpp"
 #include "broker/live_log.hpp"
 #include "broker/placement.hpp"
+#include "broker/result_waiters.hpp"
 #include "broker/retry_policy.hpp"
 #include "broker/task_queue.hpp"
 #include "broker/task_store.hpp"
@@ -131,14 +132,6 @@ class Broker {
 
  private:
   friend struct CommandRows;  // the command tables (command_handlers.cpp)
-
-  struct Waiter {
-    std::string identity;
-    std::uint64_t req;
-    TimePoint deadline;
-    std::uint64_t task_id;
-    bool operator>(const Waiter& o) const { return deadline > o.deadline; }
-  };
 
   // Client commands (broker_clients.cpp, broker_admin.cpp).
   void submit(const std::string& identity, const msgpack::object& body);
@@ -253,6 +246,7 @@ class Broker {
   WorkerRegistry workers_;
   DelayQueue delays_;
   IdempotencyIndex idempotency_;
+  ResultWaiters result_waiters_;  // RESULT long-polls
   BrokerStats stats_;
   std::mt19937_64 rng_;
   std::map<std::string, msg::RetryPolicy> policies_;  // projects' own retry policies
@@ -263,9 +257,6 @@ class Broker {
   bool events_attached_ = false;
   std::string events_endpoint_;
   std::unordered_map<std::uint64_t, LiveLog> live_logs_;  // by task id, running attempts only
-  std::unordered_map<std::uint64_t, std::vector<Waiter>> waiters_by_task_;
-  std::priority_queue<Waiter, std::vector<Waiter>, std::greater<>> waiter_deadlines_;
-  std::size_t waiters_ = 0;
   // Finished tasks in finishing order, for retention; entries of tasks no
   // longer final (a DLQ retry) or gone (purged) are skipped when reached.
   std::deque<std::pair<std::uint64_t, std::int64_t>> finished_order_;
