@@ -1,6 +1,9 @@
-// Broker core: routing messages by command, the per-turn work (dispatch,
+// Broker core: routing messages by command (through the tables of
+// command_handlers.cpp), the per-turn work (dispatch,
 // prune, commit) and timers.
 #include "broker/broker.hpp"
+
+#include "broker/command_handlers.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -27,6 +30,7 @@ Broker::Broker(BrokerSettings settings, const Clock& clock, TaskStore& store)
       queue_(settings_.default_limit),
       workers_(settings_.heartbeat),
       idempotency_(settings_.idempotency_window_ms),
+      result_waiters_(settings_.max_waiters),
       rng_(seed_of(settings_.rng_seed)),
       started_at_(clock.now()),
       next_heartbeat_(clock.now() + settings_.heartbeat) {
@@ -77,39 +81,14 @@ void Broker::on_client(const frames::Received& m) {
     return reply_error(Peer::kClient, m.identity, 0, error.code, error.message);
   }
   const msgpack::object& root = body->root();
-  const std::string& c = m.command;
-  namespace cmd = proto::cmd;
-  if (refuse_if_storage_down(m.identity, c, root)) return;
-  if (c == cmd::kSubmit) return submit(m.identity, root);
-  if (c == cmd::kStatus) return query(m.identity, root, false);
-  if (c == cmd::kResult) return query(m.identity, root, true);
-  if (c == cmd::kCancel) return cancel(m.identity, root);
-  if (c == cmd::kSetLimit) return set_limit(m.identity, root);
-  if (c == cmd::kSetPolicy) return set_policy(m.identity, root);
-  if (c == cmd::kDlqList) return dlq_list(m.identity, root);
-  if (c == cmd::kDlqRetry) return dlq_retry(m.identity, root);
-  if (c == cmd::kSuspend) return suspend_or_resume(m.identity, root, true);
-  if (c == cmd::kResume) return suspend_or_resume(m.identity, root, false);
-  if (c == cmd::kLogs) return logs(m.identity, root);
-  const bool simple = c == cmd::kStats || c == cmd::kWorkers || c == cmd::kProjects ||
-                      c == cmd::kPing || c == cmd::kDlqPurge;
-  if (!simple) {
+  const ClientCommand* row = find_client_command(m.command);
+  if (row == nullptr) {
     ++stats_.unknown_commands;
     return reply_error(Peer::kClient, m.identity, msg::peek_req(root), ErrorCode::kUnknownCommand,
-                       "unknown command '" + c.substr(0, proto::kMaxCommandBytes) + "'");
+                       "unknown command '" + m.command.substr(0, proto::kMaxCommandBytes) + "'");
   }
-  msg::Request request;
-  if (!decode_or_reply(Peer::kClient, m.identity, root, request)) return;
-  if (c == cmd::kStats) return reply_stats(m.identity, request.req);
-  if (c == cmd::kWorkers) return reply_workers(m.identity, request.req);
-  if (c == cmd::kProjects) return reply_projects(m.identity, request.req);
-  if (c == cmd::kDlqPurge) return dlq_purge(m.identity, request.req);
-  msg::PongReply pong;
-  pong.req = request.req;
-  pong.version = ZFLEET_VERSION;
-  pong.uptime_ms = static_cast<std::uint64_t>((clock_.now() - started_at_).count());
-  pong.events = events_endpoint_;
-  send(Peer::kClient, m.identity, cmd::kPong, msg::encode(pong));
+  if (row->writes_journal && refuse_if_storage_down(m.identity, root)) return;
+  row->handle(*this, m.identity, root);
 }
 
 void Broker::on_worker(const frames::Received& m) {
@@ -120,47 +99,40 @@ void Broker::on_worker(const frames::Received& m) {
     return reply_error(Peer::kWorker, m.identity, 0, error.code, error.message);
   }
   const msgpack::object& root = body->root();
-  const std::string& c = m.command;
-  namespace cmd = proto::cmd;
-  if (c == cmd::kReady) return ready(m.identity, root);
-  WorkerRecord* w = workers_.find(m.identity);
-  const bool known_command = c == cmd::kStarted || c == cmd::kDone || c == cmd::kFailed ||
-                             c == cmd::kReject || c == cmd::kCredit || c == cmd::kHeartbeat ||
-                             c == cmd::kDrain || c == cmd::kDisconnect || c == cmd::kEvent ||
-                             c == cmd::kOutput;
-  if (!known_command) {
+  const WorkerCommand* row = find_worker_command(m.command);
+  if (row == nullptr) {
     ++stats_.unknown_commands;
     return reply_error(Peer::kWorker, m.identity, 0, ErrorCode::kUnknownCommand,
-                       "unknown command '" + c.substr(0, proto::kMaxCommandBytes) + "'");
+                       "unknown command '" + m.command.substr(0, proto::kMaxCommandBytes) + "'");
   }
+  if (!row->needs_worker) return row->handle(*this, m.identity, nullptr, root);
+  WorkerRecord* w = workers_.find(m.identity);
   if (w == nullptr) {
     // Not registered (never, or expired since): it must send READY again.
     ++stats_.unknown_worker_messages;
-    if (c == cmd::kDisconnect) return;
+    if (row->command == proto::cmd::kDisconnect) return;
     return reply_error(Peer::kWorker, m.identity, 0, ErrorCode::kUnknownWorker, "send READY first");
   }
   workers_.touch(*w, clock_.now());
-  if (c == cmd::kHeartbeat) return heartbeat(*w, root);
-  if (c == cmd::kEvent) return worker_event(*w, root);
-  if (c == cmd::kOutput) return output(*w, root);
-  if (c == cmd::kStarted) return started(*w, root);
-  if (c == cmd::kDone) return done(*w, root);
-  if (c == cmd::kFailed) return failed(*w, root);
-  if (c == cmd::kReject) return reject(*w, root);
-  if (c == cmd::kCredit) {
-    msg::Credit credit;
-    if (auto e = msg::decode(root, credit)) {
-      ++stats_.bad_bodies;
-      return reply_error(Peer::kWorker, m.identity, 0, e->code, e->message);
-    }
-    return workers_.add_credit(*w, credit.credit);
+  row->handle(*this, m.identity, w, root);
+}
+
+void Broker::reply_pong(const std::string& identity, std::uint64_t req) {
+  msg::PongReply pong;
+  pong.req = req;
+  pong.version = ZFLEET_VERSION;
+  pong.uptime_ms = static_cast<std::uint64_t>((clock_.now() - started_at_).count());
+  pong.events = events_endpoint_;
+  send(Peer::kClient, identity, proto::cmd::kPong, msg::encode(pong));
+}
+
+void Broker::credit(const std::string& identity, WorkerRecord& w, const msgpack::object& body) {
+  msg::Credit credit;
+  if (auto e = msg::decode(body, credit)) {
+    ++stats_.bad_bodies;
+    return reply_error(Peer::kWorker, identity, 0, e->code, e->message);
   }
-  if (c == cmd::kDrain) {
-    spdlog::info("worker {} is draining", w->name);
-    return workers_.set_draining(*w);
-  }
-  ++stats_.workers_disconnected;
-  lose_worker(m.identity, "disconnected");
+  workers_.add_credit(w, credit.credit);
 }
 
 void Broker::prepare_turn() {
@@ -184,26 +156,13 @@ void Broker::on_timer() {
     idempotency_.prune(clock_.wall_ms(), kPruneBudget);
   }
   promote_due();
-  while (!waiter_deadlines_.empty() && waiter_deadlines_.top().deadline <= now) {
-    const Waiter expired = waiter_deadlines_.top();
-    waiter_deadlines_.pop();
-    auto it = waiters_by_task_.find(expired.task_id);
-    if (it == waiters_by_task_.end()) continue;  // already answered
-    auto& list = it->second;
-    for (auto w = list.begin(); w != list.end(); ++w) {
-      if (w->identity == expired.identity && w->req == expired.req) {
-        if (const Task* task = store_.find(expired.task_id)) {
-          send(Peer::kClient, w->identity, proto::cmd::kResultReply,
-               msg::encode(msg::TaskReply{w->req, task->view(true)}));
-        } else {
-          reply_error(Peer::kClient, w->identity, w->req, ErrorCode::kNotFound, "no such task");
-        }
-        list.erase(w);
-        --waiters_;
-        break;
-      }
+  for (const auto& w : result_waiters_.expire(now)) {
+    if (const Task* task = store_.find(w.task_id)) {
+      send(Peer::kClient, w.identity, proto::cmd::kResultReply,
+           msg::encode(msg::TaskReply{w.req, task->view(true)}));
+    } else {
+      reply_error(Peer::kClient, w.identity, w.req, ErrorCode::kNotFound, "no such task");
     }
-    if (list.empty()) waiters_by_task_.erase(it);
   }
 }
 
@@ -211,9 +170,7 @@ TimePoint Broker::next_deadline() const {
   const TimePoint now = clock_.now();
   TimePoint next = next_heartbeat_;
   if (auto expiry = workers_.next_expiry(); expiry && *expiry < next) next = *expiry;
-  if (!waiter_deadlines_.empty() && waiter_deadlines_.top().deadline < next) {
-    next = waiter_deadlines_.top().deadline;
-  }
+  if (auto wake = result_waiters_.next_deadline(); wake && *wake < next) next = *wake;
   if (auto due = delays_.next_due_ms()) {
     const TimePoint at = now + Millis{std::max<std::int64_t>(0, *due - clock_.wall_ms())};
     if (at < next) next = at;

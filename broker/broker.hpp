@@ -40,6 +40,7 @@
 #include "broker/idempotency_index.hpp"
 #include "broker/live_log.hpp"
 #include "broker/placement.hpp"
+#include "broker/result_waiters.hpp"
 #include "broker/retry_policy.hpp"
 #include "broker/task_queue.hpp"
 #include "broker/task_store.hpp"
@@ -130,13 +131,7 @@ class Broker {
   const WorkerRegistry& workers() const { return workers_; }
 
  private:
-  struct Waiter {
-    std::string identity;
-    std::uint64_t req;
-    TimePoint deadline;
-    std::uint64_t task_id;
-    bool operator>(const Waiter& o) const { return deadline > o.deadline; }
-  };
+  friend struct CommandRows;  // the command tables (command_handlers.cpp)
 
   // Client commands (broker_clients.cpp, broker_admin.cpp).
   void submit(const std::string& identity, const msgpack::object& body);
@@ -150,14 +145,14 @@ class Broker {
   void dlq_list(const std::string& identity, const msgpack::object& body);
   void dlq_retry(const std::string& identity, const msgpack::object& body);
   void dlq_purge(const std::string& identity, std::uint64_t req);
+  void reply_pong(const std::string& identity, std::uint64_t req);
   void suspend_or_resume(const std::string& identity, const msgpack::object& body, bool suspend);
   void logs(const std::string& identity, const msgpack::object& body);
   void reply_error(Peer peer, const std::string& identity, std::uint64_t req, ErrorCode code,
                    std::string message);
-  // Degraded storage: answers STORAGE_FULL to a command that would change the
-  // journal, and returns true.
-  bool refuse_if_storage_down(const std::string& identity, std::string_view command,
-                              const msgpack::object& body);
+  // Degraded storage: answers STORAGE_FULL and returns true. Called for the
+  // commands whose row in command_handlers.cpp writes the journal.
+  bool refuse_if_storage_down(const std::string& identity, const msgpack::object& body);
   // Moves what depends on the failed commit out of the outbox into storage_.
   void hold_writes();
   // Decodes `body` into `out`; on failure counts it and answers ERROR (with
@@ -188,6 +183,7 @@ class Broker {
   void done(WorkerRecord& w, const msgpack::object& body);
   void failed(WorkerRecord& w, const msgpack::object& body);
   void reject(WorkerRecord& w, const msgpack::object& body);
+  void credit(const std::string& identity, WorkerRecord& w, const msgpack::object& body);
   // The task whose current attempt `w` holds, or nullptr (counted as stale).
   Task* current_lease(WorkerRecord& w, std::uint64_t task_id, std::uint32_t attempt);
   // A worker reported the end of an attempt (DONE, FAILED, REJECT): its slot
@@ -250,6 +246,7 @@ class Broker {
   WorkerRegistry workers_;
   DelayQueue delays_;
   IdempotencyIndex idempotency_;
+  ResultWaiters result_waiters_;  // RESULT long-polls
   BrokerStats stats_;
   std::mt19937_64 rng_;
   std::map<std::string, msg::RetryPolicy> policies_;  // projects' own retry policies
@@ -260,9 +257,6 @@ class Broker {
   bool events_attached_ = false;
   std::string events_endpoint_;
   std::unordered_map<std::uint64_t, LiveLog> live_logs_;  // by task id, running attempts only
-  std::unordered_map<std::uint64_t, std::vector<Waiter>> waiters_by_task_;
-  std::priority_queue<Waiter, std::vector<Waiter>, std::greater<>> waiter_deadlines_;
-  std::size_t waiters_ = 0;
   // Finished tasks in finishing order, for retention; entries of tasks no
   // longer final (a DLQ retry) or gone (purged) are skipped when reached.
   std::deque<std::pair<std::uint64_t, std::int64_t>> finished_order_;

@@ -76,14 +76,14 @@ void Broker::query(const std::string& identity, const msgpack::object& body, boo
     return send(Peer::kClient, identity, proto::cmd::kStatusReply,
                 msg::encode(msg::TaskReply{q.req, task->view(false)}));
   }
-  if (msg::is_final(task->state) || q.wait_ms == 0 || waiters_ >= settings_.max_waiters) {
-    return send(Peer::kClient, identity, proto::cmd::kResultReply,
-                msg::encode(msg::TaskReply{q.req, task->view(true)}));
+  // Held until the task ends or the wait is over; answered now when final,
+  // not waiting, or when too many wait already.
+  if (!msg::is_final(task->state) && q.wait_ms != 0 &&
+      result_waiters_.add(identity, q.req, q.id, clock_.now() + Millis{q.wait_ms})) {
+    return;
   }
-  Waiter waiter{identity, q.req, clock_.now() + Millis{q.wait_ms}, q.id};
-  waiters_by_task_[q.id].push_back(waiter);
-  waiter_deadlines_.push(std::move(waiter));
-  ++waiters_;
+  send(Peer::kClient, identity, proto::cmd::kResultReply,
+       msg::encode(msg::TaskReply{q.req, task->view(true)}));
 }
 
 void Broker::cancel(const std::string& identity, const msgpack::object& body) {
@@ -125,16 +125,11 @@ void Broker::cancel(const std::string& identity, const msgpack::object& body) {
 }
 
 void Broker::answer_waiters(const Task& task) {
-  auto it = waiters_by_task_.find(task.id);
-  if (it == waiters_by_task_.end()) return;
-  for (const Waiter& w : it->second) {
+  for (const auto& w : result_waiters_.take(task.id)) {
     send(Peer::kClient, w.identity, proto::cmd::kResultReply,
          msg::encode(msg::TaskReply{w.req, task.view(true)}));
     outbox_.back().needs_commit = true;  // the ending it reports is not durable yet
-    --waiters_;
   }
-  // Their entries in waiter_deadlines_ find no list and are skipped.
-  waiters_by_task_.erase(it);
 }
 
 void Broker::reply_stats(const std::string& identity, std::uint64_t req) {
@@ -168,7 +163,7 @@ void Broker::reply_stats(const std::string& identity, std::uint64_t req) {
   reply.stats.emplace_back("workers", workers_.size());
   reply.stats.emplace_back("worker_slots", slots);
   reply.stats.emplace_back("worker_credit", credit);
-  reply.stats.emplace_back("result_waiters", waiters_);
+  reply.stats.emplace_back("result_waiters", result_waiters_.size());
   reply.stats.emplace_back("events_published", publisher_ ? publisher_->published() : 0);
   reply.stats.emplace_back("events_dropped", publisher_ ? publisher_->dropped() : 0);
   reply.stats.emplace_back("event_subscriptions", publisher_ ? publisher_->subscriptions() : 0);

@@ -38,14 +38,8 @@ bool only_reads(std::string_view command) {
 
 }  // namespace
 
-bool Broker::refuse_if_storage_down(const std::string& identity, std::string_view command,
-                                    const msgpack::object& body) {
+bool Broker::refuse_if_storage_down(const std::string& identity, const msgpack::object& body) {
   if (!storage_.degraded) return false;
-  namespace cmd = proto::cmd;
-  const bool writes = command == cmd::kSubmit || command == cmd::kCancel ||
-                      command == cmd::kSetLimit || command == cmd::kSetPolicy ||
-                      command == cmd::kDlqRetry || command == cmd::kDlqPurge;
-  if (!writes) return false;
   ++stats_.submits_refused_storage;
   reply_error(Peer::kClient, identity, msg::peek_req(body), ErrorCode::kStorageFull,
               "the broker cannot write its journal " + store_.location() + " (" + storage_.error +
