@@ -37,27 +37,6 @@ BrokerLink::Options link_options(const WorkerConfig& config) {
   return o;
 }
 
-RunnerOptions runner_options(const WorkerConfig& config) {
-  RunnerOptions o;
-  o.default_timeout = Millis(config.default_timeout_ms);
-  o.grace = Millis(config.grace_ms);
-  o.http_fetch = config.http_fetch;
-  return o;
-}
-
-ModulePoolOptions module_options(const WorkerConfig& config) {
-  ModulePoolOptions o;
-  o.modules_dir = config.modules_dir;
-  o.runner_path = config.module_runner;
-  // Under the work directory, not a fresh one in /tmp: a worker killed
-  // with SIGKILL cannot remove what it made, and its next life sweeps here.
-  o.work_dir = config.work_dir + "/modules";
-  o.max_tasks_per_runner = config.module_max_tasks;
-  o.max_runner_rss_kb = config.module_max_rss_mb * 1024;
-  o.max_idle_runners = std::max<std::size_t>(2, config.slots);
-  return o;
-}
-
 std::optional<SlotGovernor> slot_governor(const WorkerConfig& config, TimePoint now) {
   if (config.max_slots == 0) return std::nullopt;
   SlotPolicy p;
@@ -85,9 +64,8 @@ Reactor::Reactor(const WorkerConfig& config, const Clock& clock, SignalSource& s
       uids_(std::move(uids)),
       area_(config.work_dir, std::min<std::size_t>(2 * std::size_t{config.slots}, 1024)),
       state_file_(config.state_file),
-      runner_(clock, runner_options(config), area_, env_, config.sandbox ? &sandbox_ : nullptr,
-              uids_ ? &*uids_ : nullptr, spawner),
-      modules_(clock, module_options(config), config.sandbox ? &sandbox_ : nullptr),
+      kinds_(config, clock, area_, env_, config.sandbox ? &sandbox_ : nullptr,
+             uids_ ? &*uids_ : nullptr, spawner, policy_),
       governor_(slot_governor(config, clock.now())),
       slots_(governor_ ? governor_->slots() : config.slots),
       outbox_(kOutboxItems, kOutboxBytes),
@@ -141,7 +119,6 @@ int Reactor::run() {
     const TimePoint now = clock_.now();
     run_timers(now);
     collect_finished();
-    collect_module_results();
     flush_events(now);
     flush_results();
     if (shutdown_complete(now)) break;
@@ -173,14 +150,14 @@ void Reactor::run_timers(TimePoint now) {
     }
   }
   apply(step);
-  runner_.on_timer(now);
-  modules_.on_timer(now);
+  for (Executor* e : executors().executors())
+    e->on_timer(now);
   update_slots(now);
   if (draining_ && !stopping_ && now >= drain_deadline_) {
     if (busy() > 0) spdlog::warn("drain timeout: stopping {} running tasks", busy());
     stopping_ = true;
-    runner_.stop_all(false);
-    modules_.stop_all();
+    for (Executor* e : executors().executors())
+      e->stop_all(false);
   }
 }
 
@@ -200,7 +177,9 @@ msg::Heartbeat Reactor::heartbeat() const {
   msg::Heartbeat beat;
   beat.running = static_cast<std::uint32_t>(busy());
   if (governor_) beat.slots = slots_;
-  runner_.activity(clock_.now(), beat.tasks);
+  const TimePoint now = clock_.now();
+  for (const Executor* e : executors().executors())
+    e->activity(now, beat.tasks);
   return beat;
 }
 
@@ -270,12 +249,8 @@ void Reactor::send_ready() {
   ready.labels = config_.labels;
   ready.limits = limits_;
   ready.version = ZFLEET_VERSION;
-  ready.running = runner_.leases();
-  module_children_.clear();
-  modules_.children(module_children_);
-  for (const auto& c : module_children_) {
-    if (c.task_id != 0) ready.running.push_back({c.task_id, c.attempt});
-  }
+  for (const Executor* e : executors().executors())
+    e->leases(ready.running);
   outbox_.append_leases(ready.running);
   send(proto::cmd::kReady, msg::encode(ready));
   spdlog::debug("READY sent: credit {}, {} held", ready.credit, ready.running.size());
@@ -284,7 +259,8 @@ void Reactor::send_ready() {
 
 void Reactor::collect_finished() {
   finished_.clear();
-  runner_.take_finished(finished_);
+  for (Executor* e : executors().executors())
+    e->take_finished(finished_);
   for (auto& f : finished_) {
     PendingResult r;
     r.task_id = f.task_id;
@@ -333,15 +309,19 @@ void Reactor::poll_once(TimePoint now) {
   signal_item.fd = signals_.fd();
   signal_item.events = ZMQ_POLLIN;
   items_.push_back(signal_item);
-  const std::size_t first_task_item = items_.size();
-  runner_.append_poll_items(items_);
-  const std::size_t first_module_item = items_.size();
-  modules_.append_poll_items(items_);
+  const auto& all = executors().executors();
+  poll_firsts_.clear();
+  for (Executor* e : all) {
+    poll_firsts_.push_back(items_.size());
+    e->append_poll_items(items_);
+  }
+  poll_firsts_.push_back(items_.size());
 
   TimePoint deadline = link_.next_deadline();
-  if (auto d = runner_.next_deadline()) deadline = std::min(deadline, *d);
-  if (auto d = modules_.next_deadline()) deadline = std::min(deadline, *d);
-  if (runner_.running() > 0) deadline = std::min(deadline, next_output_flush_);
+  for (const Executor* e : all) {
+    if (auto d = e->next_deadline()) deadline = std::min(deadline, *d);
+    if (e->streams_output()) deadline = std::min(deadline, next_output_flush_);
+  }
   if (governor_) deadline = std::min(deadline, next_slot_check_);
   if (draining_ && !stopping_) deadline = std::min(deadline, drain_deadline_);
   if (give_up_at_) deadline = std::min(deadline, *give_up_at_);
@@ -355,8 +335,9 @@ void Reactor::poll_once(TimePoint now) {
       item.revents = 0;
   }
   const TimePoint after = clock_.now();
-  runner_.on_poll(items_.data() + first_task_item, first_module_item - first_task_item);
-  modules_.on_poll(items_.data() + first_module_item, items_.size() - first_module_item);
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    all[i]->on_poll(items_.data() + poll_firsts_[i], poll_firsts_[i + 1] - poll_firsts_[i]);
+  }
   if (items_[with_socket ? 1 : 0].revents != 0) on_signals(after);
   if (with_socket && items_[0].revents != 0) receive_messages(after);
 }
@@ -385,8 +366,8 @@ void Reactor::receive_messages(TimePoint now) {
 void Reactor::on_signals(TimePoint now) {
   const SignalCounts counts = signals_.read();
   if (counts.child) {
-    runner_.check_exits();
-    modules_.check_exits();
+    for (Executor* e : executors().executors())
+      e->check_exits();
   }
   for (int i = 0; i < counts.stop; ++i) {
     if (!draining_) {
@@ -394,8 +375,8 @@ void Reactor::on_signals(TimePoint now) {
     } else {
       spdlog::warn("second stop signal: killing {} running tasks now", busy());
       stopping_ = true;
-      runner_.stop_all(true);
-      modules_.stop_all();
+      for (Executor* e : executors().executors())
+        e->stop_all(true);
     }
   }
 }

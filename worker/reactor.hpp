@@ -5,13 +5,16 @@
 // every child fd until the next deadline. Just before it sleeps, it rewrites
 // the state file if the set of running children changed during the turn (one
 // write per turn however many children started or ended). Decisions live in
-// BrokerLink, TaskRunner and ResultOutbox; this file wires them to the wire
-// format.
+// BrokerLink, the executors and ResultOutbox; this file wires them to the wire
+// format. Every kind of task is reached through the ExecutorRegistry of
+// task_kinds.hpp; only "noop" is handled here, without an executor.
 #pragma once
 
 #include <zmq.hpp>
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,14 +25,13 @@
 #include "common/messages.hpp"
 #include "worker/broker_link.hpp"
 #include "worker/host_capabilities.hpp"
-#include "worker/module_pool.hpp"
 #include "worker/result_outbox.hpp"
 #include "worker/sandbox.hpp"
 #include "worker/signal_source.hpp"
 #include "worker/slot_governor.hpp"
 #include "worker/state_file.hpp"
 #include "worker/task_environment.hpp"
-#include "worker/task_runner.hpp"
+#include "worker/task_kinds.hpp"
 #include "worker/uid_pool.hpp"
 #include "worker/work_area.hpp"
 #include "worker/worker_config.hpp"
@@ -57,8 +59,8 @@ struct WorkerCounters {
   std::uint64_t unknown_commands = 0;
   std::uint64_t duplicate_tasks = 0;
   std::uint64_t reconnects = 0;
-  std::uint64_t module_tasks = 0;
-  std::uint64_t http_tasks = 0;
+  // TASKs handed to an executor, by kind (TaskSpec::type).
+  std::map<std::string, std::uint64_t, std::less<>> tasks_by_kind;
   std::uint64_t events_sent = 0;
   std::uint64_t output_chunks_sent = 0;
   std::uint64_t suspends = 0;
@@ -107,11 +109,11 @@ class Reactor {
   void complete_noop(const msg::TaskAssignment& task);
   void on_cancel(std::string_view body, TimePoint now);
   void on_suspend(std::string_view body, bool suspend, TimePoint now);
-  bool start_module(const msg::TaskAssignment& task, std::string& error);
-  void collect_module_results();
   void flush_events(TimePoint now);
   void update_slots(TimePoint now);
-  std::size_t busy() const { return runner_.running() + modules_.running(); }
+  std::size_t busy() const { return executors().running(); }
+  ExecutorRegistry& executors() { return kinds_.registry(); }
+  const ExecutorRegistry& executors() const { return kinds_.registry(); }
   void reply_invalid_task(const msgpack::object* root, const codec::DecodeError& error);
   void on_signals(TimePoint now);
   void begin_drain(TimePoint now);
@@ -136,15 +138,13 @@ class Reactor {
   WorkArea area_;
   StateFile state_file_;
   TaskEnvironment env_;
-  TaskRunner runner_;
-  ModulePool modules_;
+  TaskKinds kinds_;
   std::vector<std::string> module_names_;
   std::optional<SlotGovernor> governor_;
   std::uint32_t slots_;           // admitted at once now (adaptive, or --slots)
   std::uint32_t credit_out_ = 0;  // tasks the broker may still send us
   TimePoint next_output_flush_{};
   TimePoint next_slot_check_{};
-  std::uint64_t module_runners_seen_ = 0;
   ResultOutbox outbox_;
   BrokerLink link_;
   zmq::context_t context_;
@@ -170,9 +170,7 @@ class Reactor {
   std::vector<zmq::message_t> parts_;
   std::vector<FinishedAttempt> finished_;
   std::vector<ChildRecord> children_;
-  std::vector<ChildRecord> module_children_;
-  std::vector<ModuleOutcome> module_done_;
-  std::vector<ModuleProgress> module_progress_;
+  std::vector<std::size_t> poll_firsts_;  // each executor's first poll item
   std::vector<msg::Event> events_;
   std::vector<msg::OutputChunk> chunks_;
 };

@@ -1,6 +1,7 @@
 // The reactor's handling of each message from the broker: registration
 // replies, task intake (start, complete a noop, refuse or report as
-// invalid), cancellation and errors. Part of Reactor (see reactor.hpp);
+// invalid), cancellation and errors. Tasks are routed by kind through the
+// ExecutorRegistry; "noop" is the one kind handled here. Part of Reactor (see reactor.hpp);
 // split out to keep the loop itself short.
 #include <spdlog/spdlog.h>
 
@@ -80,7 +81,7 @@ void Reactor::on_task(std::string_view body) {
     return;
   }
   if (credit_out_ > 0) --credit_out_;
-  if (runner_.holds(task.task_id, task.attempt) || modules_.holds(task.task_id, task.attempt)) {
+  if (executors().holds(task.task_id, task.attempt)) {
     ++counters_.duplicate_tasks;
     spdlog::debug("task {} attempt {} is already running here", task.task_id, task.attempt);
     return;
@@ -102,15 +103,13 @@ void Reactor::on_task(std::string_view body) {
   }
 
   StartResult started;
-  if (task.spec.type == "module") {
-    ++counters_.module_tasks;
-    started.started = start_module(task, started.error);
-    started.started_at_ms = clock_.wall_ms();
+  if (Executor* executor = executors().find(task.spec.type)) {
+    ++counters_.tasks_by_kind[task.spec.type];
+    started = executor->start(task);
   } else {
-    if (task.spec.type == "http") ++counters_.http_tasks;
-    // With --sandbox off the policy still carries the monitor's marks.
-    started = runner_.start(task, policy_.resolve(task.spec.project, task.spec.sandbox,
-                                                  task.spec.http.allow, task.spec.http.deny));
+    // validate(TaskSpec) admits only kinds some executor runs.
+    started.error = "this worker runs no " + task.spec.type + " tasks";
+    started.permanent = true;
   }
   if (!started.started) {
     ++counters_.tasks_failed;
@@ -158,14 +157,13 @@ void Reactor::on_cancel(std::string_view body, TimePoint now) {
     spdlog::debug("bad CANCEL: {}", error->message);
     return;
   }
-  if (runner_.cancel(cancel.task_id, cancel.attempt, now) ||
-      modules_.cancel(cancel.task_id, cancel.attempt)) {
+  if (executors().cancel(cancel.task_id, cancel.attempt, now)) {
     ++counters_.tasks_cancelled;
     spdlog::info("task {} attempt {} cancelled by the broker ({}): stopping it", cancel.task_id,
                  cancel.attempt, cancel.reason);
     return;
   }
-  // An attempt that ended in this loop turn still has its result in the runner.
+  // An attempt that ended in this loop turn still has its result in its executor.
   collect_finished();
   if (outbox_.drop(cancel.task_id, cancel.attempt)) {
     ++counters_.results_cancelled;

@@ -42,11 +42,14 @@ void Reactor::end_previous_life() {
 }
 
 void Reactor::sync_state_file() {
-  if (!runner_.take_children_changed() && !state_file_stale_) return;
-  runner_.children(children_);
-  module_children_.clear();
-  modules_.children(module_children_);
-  children_.insert(children_.end(), module_children_.begin(), module_children_.end());
+  bool changed = state_file_stale_;
+  // Every executor's flag is taken, so none carries a change to a later turn.
+  for (Executor* e : executors().executors())
+    changed = e->take_children_changed() || changed;
+  if (!changed) return;
+  children_.clear();
+  for (const Executor* e : executors().executors())
+    e->children(children_);
   const int e = state_file_.write(children_);
   if (e != 0 && !state_file_failing_) {
     spdlog::warn("cannot write state file {}: {}; retrying every loop turn", state_file_.path(),
@@ -59,13 +62,16 @@ void Reactor::sync_state_file() {
 }
 
 void Reactor::close_state_file() {
-  if (runner_.running() == 0) {
+  if (busy() == 0) {
     state_file_.remove();
   } else {
     // Not reached on the normal paths (shutdown waits for every child); the
-    // runner kills what is left when the reactor goes, so record it anyway.
-    runner_.take_children_changed();
-    runner_.children(children_);
+    // executors kill what is left when the reactor goes, so record it anyway.
+    children_.clear();
+    for (Executor* e : executors().executors()) {
+      e->take_children_changed();
+      e->children(children_);
+    }
     state_file_.write(children_);
   }
 }

@@ -1,5 +1,5 @@
-// The reactor's task-type plumbing: module tasks through the ModulePool,
-// suspend and resume, the events and live output sent to the broker, and
+// The reactor's task-type plumbing: the types it advertises, suspend and
+// resume, the events and live output sent to the broker, and
 // adaptive slots. Part of Reactor (see reactor.hpp).
 #include <dirent.h>
 
@@ -50,87 +50,9 @@ std::vector<std::string> list_modules(const std::string& dir) {
 }
 
 std::vector<std::string> Reactor::task_types() const {
-  std::vector<std::string> types{"shell", "noop"};
-  if (!config_.modules_dir.empty() && !config_.module_runner.empty()) types.push_back("module");
-  if (!config_.http_fetch.empty()) types.push_back("http");
+  std::vector<std::string> types = executors().kinds();
+  types.push_back("noop");
   return types;
-}
-
-bool Reactor::start_module(const msg::TaskAssignment& task, std::string& error) {
-  if (config_.modules_dir.empty()) {
-    error = "this worker serves no modules (--modules-dir)";
-    return false;
-  }
-  const auto policy = policy_.resolve(task.spec.project, task.spec.sandbox);
-  ModuleJob job;
-  job.task_id = task.task_id;
-  job.attempt = task.attempt;
-  job.module = task.spec.module;
-  // An absent args field means nil.
-  job.args = task.spec.args.empty() ? std::string(1, '\xc0') : task.spec.args;
-  job.timeout =
-      Millis(task.spec.timeout_ms != 0 ? task.spec.timeout_ms : config_.default_timeout_ms);
-  // A runner serves one project under one policy: tasks of other projects
-  // never share its memory.
-  job.pool_key = task.spec.project + "|" + describe(policy.sandbox);
-  job.policy = config_.sandbox ? &policy.sandbox : nullptr;
-  return modules_.start(job, error);
-}
-
-void Reactor::collect_module_results() {
-  module_progress_.clear();
-  modules_.take_progress(module_progress_);
-  for (auto& p : module_progress_) {
-    msg::Event e;
-    e.kind = "progress";
-    e.at_ms = clock_.wall_ms();
-    e.task_id = p.task_id;
-    e.attempt = p.attempt;
-    e.percent = std::clamp(p.percent, 0, 100);
-    e.message = std::move(p.message);
-    events_.push_back(std::move(e));
-  }
-  module_done_.clear();
-  modules_.take_finished(module_done_);
-  for (auto& m : module_done_) {
-    PendingResult r;
-    r.task_id = m.task_id;
-    r.attempt = m.attempt;
-    if (m.shutdown && !m.cancelled) {
-      r.kind = ResultKind::kReject;
-      r.reason = "worker_shutdown";
-      ++counters_.tasks_rejected;
-      outbox_.push(std::move(r));
-      continue;
-    }
-    r.kind = ResultKind::kDone;
-    auto& o = r.outcome;
-    o.exit_code = m.ok ? 0 : 1;
-    if (m.runner_signal) {
-      o.exit_code.reset();
-      o.signal = m.runner_signal;
-    }
-    o.timed_out = m.timed_out;
-    o.cancelled = m.cancelled;
-    o.result = std::move(m.result);
-    o.stderr_tail = std::move(m.stderr_tail);
-    if (!m.ok && !m.error.empty()) {
-      if (!o.stderr_tail.empty() && o.stderr_tail.back() != '\n') o.stderr_tail += '\n';
-      o.stderr_tail += m.error + "\n";
-    }
-    o.stderr_bytes = o.stderr_tail.size();
-    o.started_at_ms = m.started_at_ms;
-    o.finished_at_ms = m.finished_at_ms;
-    o.user_cpu_ms = m.cpu_ms;
-    o.max_rss_kb = o.peak_rss_kb = m.rss_kb;
-    bound_result(o);
-    ++counters_.tasks_done;
-    outbox_.push(std::move(r));
-  }
-  if (modules_.runners_started() != module_runners_seen_) {
-    module_runners_seen_ = modules_.runners_started();
-    state_file_stale_ = true;
-  }
 }
 
 void Reactor::on_suspend(std::string_view body, bool suspend, TimePoint now) {
@@ -140,8 +62,8 @@ void Reactor::on_suspend(std::string_view body, bool suspend, TimePoint now) {
     spdlog::debug("bad {}: {}", suspend ? "SUSPEND" : "RESUME", error->message);
     return;
   }
-  const bool done = suspend ? runner_.suspend(which.task_id, which.attempt, now)
-                            : runner_.resume(which.task_id, which.attempt, now);
+  const bool done = suspend ? executors().suspend(which.task_id, which.attempt, now)
+                            : executors().resume(which.task_id, which.attempt, now);
   if (done) {
     ++(suspend ? counters_.suspends : counters_.resumes);
     spdlog::info("task {} attempt {} {}", which.task_id, which.attempt,
@@ -155,7 +77,8 @@ void Reactor::on_suspend(std::string_view body, bool suspend, TimePoint now) {
 // Events go out every turn (they are few); live output at most every
 // --output-flush-ms, so a chatty task costs a bounded number of messages.
 void Reactor::flush_events(TimePoint now) {
-  runner_.take_events(events_);
+  for (Executor* e : executors().executors())
+    e->take_events(events_);
   if (link_.connected()) {
     for (const auto& e : events_) {
       if (send(proto::cmd::kEvent, msg::encode(e))) ++counters_.events_sent;
@@ -165,7 +88,8 @@ void Reactor::flush_events(TimePoint now) {
   if (now < next_output_flush_) return;
   next_output_flush_ = now + Millis(config_.output_flush_ms);
   chunks_.clear();
-  runner_.take_output(chunks_);
+  for (Executor* e : executors().executors())
+    e->take_output(chunks_);
   if (!link_.connected()) return;
   for (const auto& c : chunks_) {
     if (send(proto::cmd::kOutput, msg::encode(c))) ++counters_.output_chunks_sent;

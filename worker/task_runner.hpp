@@ -21,6 +21,7 @@
 #include "common/clock.hpp"
 #include "common/messages.hpp"
 #include "worker/attempt.hpp"
+#include "worker/executor.hpp"
 #include "worker/sandbox.hpp"
 #include "worker/spawner.hpp"
 #include "worker/state_file.hpp"
@@ -38,24 +39,6 @@ struct RunnerOptions {
   std::size_t read_budget = 256 * 1024;                 // bytes per stream per loop turn
   std::string http_fetch;                               // the zfleet-http-fetch binary
   std::size_t chunk_cap = proto::kMaxOutputChunkBytes;  // live output per stream per flush
-};
-
-struct StartResult {
-  bool started = false;
-  std::uint64_t pid = 0;
-  std::int64_t started_at_ms = 0;
-  std::string error;  // why it did not start
-  // Another attempt would fail the same way (missing program, not
-  // executable, refused by policy): reported as cannot_exec, not retried.
-  bool permanent = false;
-};
-
-struct FinishedAttempt {
-  std::uint64_t task_id = 0;
-  std::uint32_t attempt = 0;
-  bool shutdown = false;  // ended by the worker's own shutdown, not by the task
-                          // (outcome.cancelled: ended because the broker cancelled it)
-  msg::Outcome outcome;
 };
 
 class TaskRunner {
