@@ -1,12 +1,15 @@
-// The wire contract's constants, in one place: the protocol tag, every command
-// name, default endpoints and intervals, and the size limits every decoder
-// enforces. schemas/PROTOCOL.md is the normative text; this header must agree
-// with it (the spec tests check the golden vectors against both).
+// The wire contract's constants, in one place: the protocol tag, every
+// command name (from the command table, common/wire/commands.hpp), default
+// endpoints and intervals, and the size limits every decoder enforces.
+// schemas/PROTOCOL.md is the normative text; this header must agree with it
+// (the spec tests check the golden vectors against both).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+
+#include "common/wire/commands.hpp"
 
 namespace zfleet::proto {
 
@@ -21,52 +24,8 @@ inline constexpr std::string_view kDefaultWorkerEndpoint = "tcp://127.0.0.1:5556
 // The broker's PUB socket: task and worker events, live task output.
 inline constexpr std::string_view kDefaultEventsEndpoint = "tcp://127.0.0.1:5557";
 
-// Client -> broker.
-namespace cmd {
-inline constexpr std::string_view kSubmit = "SUBMIT";
-inline constexpr std::string_view kStatus = "STATUS";
-inline constexpr std::string_view kResult = "RESULT";
-inline constexpr std::string_view kStats = "STATS";
-inline constexpr std::string_view kWorkers = "WORKERS";
-inline constexpr std::string_view kProjects = "PROJECTS";
-inline constexpr std::string_view kSetLimit = "SET_LIMIT";
-inline constexpr std::string_view kPing = "PING";
-inline constexpr std::string_view kCancel = "CANCEL";  // also broker -> worker
-inline constexpr std::string_view kDlqList = "DLQ_LIST";
-inline constexpr std::string_view kDlqRetry = "DLQ_RETRY";
-inline constexpr std::string_view kDlqPurge = "DLQ_PURGE";
-inline constexpr std::string_view kSetPolicy = "SET_POLICY";
-inline constexpr std::string_view kSuspend = "SUSPEND";  // also broker -> worker
-inline constexpr std::string_view kResume = "RESUME";    // also broker -> worker
-inline constexpr std::string_view kLogs = "LOGS";
-// Broker -> client.
-inline constexpr std::string_view kSubmitted = "SUBMITTED";
-inline constexpr std::string_view kStatusReply = "STATUS_REPLY";
-inline constexpr std::string_view kResultReply = "RESULT_REPLY";
-inline constexpr std::string_view kStatsReply = "STATS_REPLY";
-inline constexpr std::string_view kWorkersReply = "WORKERS_REPLY";
-inline constexpr std::string_view kProjectsReply = "PROJECTS_REPLY";
-inline constexpr std::string_view kOk = "OK";
-inline constexpr std::string_view kPong = "PONG";
-inline constexpr std::string_view kDlqReply = "DLQ_REPLY";
-inline constexpr std::string_view kLogsReply = "LOGS_REPLY";
-inline constexpr std::string_view kError = "ERROR";  // also broker -> worker
-// Worker -> broker.
-inline constexpr std::string_view kReady = "READY";
-inline constexpr std::string_view kStarted = "STARTED";
-inline constexpr std::string_view kCredit = "CREDIT";
-inline constexpr std::string_view kDone = "DONE";
-inline constexpr std::string_view kFailed = "FAILED";
-inline constexpr std::string_view kReject = "REJECT";
-inline constexpr std::string_view kDrain = "DRAIN";
-inline constexpr std::string_view kDisconnect = "DISCONNECT";  // also broker -> worker
-inline constexpr std::string_view kHeartbeat = "HEARTBEAT";    // both ways
-inline constexpr std::string_view kEvent = "EVENT";
-inline constexpr std::string_view kOutput = "OUTPUT";
-// Broker -> worker.
-inline constexpr std::string_view kWelcome = "WELCOME";
-inline constexpr std::string_view kTask = "TASK";
-}  // namespace cmd
+// The command names (cmd::kSubmit, ...) are defined by the command table,
+// common/wire/commands.hpp, included above.
 
 // FAILED reasons (§5.6) the broker treats specially; others are free words.
 namespace fail_reason {
