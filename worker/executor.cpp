@@ -36,30 +36,30 @@ std::size_t ExecutorRegistry::running() const {
   return n;
 }
 
+Executor* ExecutorRegistry::holder(std::uint64_t task_id, std::uint32_t attempt) const {
+  for (Executor* e : executors_) {
+    if (e->holds(task_id, attempt)) return e;
+  }
+  return nullptr;
+}
+
 bool ExecutorRegistry::holds(std::uint64_t task_id, std::uint32_t attempt) const {
-  return std::any_of(executors_.begin(), executors_.end(),
-                     [&](const Executor* e) { return e->holds(task_id, attempt); });
+  return holder(task_id, attempt) != nullptr;
 }
 
 bool ExecutorRegistry::cancel(std::uint64_t task_id, std::uint32_t attempt, TimePoint now) {
-  for (Executor* e : executors_) {
-    if (e->holds(task_id, attempt)) return e->cancel(task_id, attempt, now);
-  }
-  return false;
+  Executor* e = holder(task_id, attempt);
+  return e != nullptr && e->cancel(task_id, attempt, now);
 }
 
 bool ExecutorRegistry::suspend(std::uint64_t task_id, std::uint32_t attempt, TimePoint now) {
-  for (Executor* e : executors_) {
-    if (e->holds(task_id, attempt)) return e->suspend(task_id, attempt, now);
-  }
-  return false;
+  Executor* e = holder(task_id, attempt);
+  return e != nullptr && e->suspend(task_id, attempt, now);
 }
 
 bool ExecutorRegistry::resume(std::uint64_t task_id, std::uint32_t attempt, TimePoint now) {
-  for (Executor* e : executors_) {
-    if (e->holds(task_id, attempt)) return e->resume(task_id, attempt, now);
-  }
-  return false;
+  Executor* e = holder(task_id, attempt);
+  return e != nullptr && e->resume(task_id, attempt, now);
 }
 
 }  // namespace zfleet::worker

@@ -111,6 +111,9 @@ class ExecutorRegistry {
   bool resume(std::uint64_t task_id, std::uint32_t attempt, TimePoint now);
 
  private:
+  // The executor running the attempt, or nullptr.
+  Executor* holder(std::uint64_t task_id, std::uint32_t attempt) const;
+
   struct Entry {
     std::string kind;
     Executor* executor;
