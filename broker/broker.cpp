@@ -32,6 +32,7 @@ Broker::Broker(BrokerSettings settings, const Clock& clock, TaskStore& store)
       idempotency_(settings_.idempotency_window_ms),
       result_waiters_(settings_.max_waiters),
       rng_(seed_of(settings_.rng_seed)),
+      policies_(settings_.retry_defaults),
       started_at_(clock.now()),
       next_heartbeat_(clock.now() + settings_.heartbeat) {
   for (const auto& [project, limit] : settings_.limits)

@@ -35,11 +35,13 @@
 #include <vector>
 
 #include "broker/broker_stats.hpp"
+#include "broker/dead_letters.hpp"
 #include "broker/delay_queue.hpp"
 #include "broker/event_sink.hpp"
 #include "broker/idempotency_index.hpp"
 #include "broker/live_log.hpp"
 #include "broker/placement.hpp"
+#include "broker/project_policies.hpp"
 #include "broker/result_waiters.hpp"
 #include "broker/retry_policy.hpp"
 #include "broker/task_queue.hpp"
@@ -249,8 +251,8 @@ class Broker {
   ResultWaiters result_waiters_;  // RESULT long-polls
   BrokerStats stats_;
   std::mt19937_64 rng_;
-  std::map<std::string, msg::RetryPolicy> policies_;  // projects' own retry policies
-  std::set<std::uint64_t> dead_;                      // the dead-letter list, oldest first
+  ProjectPolicies policies_;  // projects' own retry policies, and resolution
+  DeadLetters dead_;
   std::vector<Outgoing> outbox_;
   std::vector<OutgoingEvent> events_;
   const EventSink* publisher_ = nullptr;

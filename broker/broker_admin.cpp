@@ -15,7 +15,7 @@ void Broker::save_project(const std::string& project) {
   ProjectSettings settings;
   settings.name = project;
   if (const ProjectCounters* c = queue_.project(project)) settings.limit = c->limit;
-  if (auto it = policies_.find(project); it != policies_.end()) settings.policy = it->second;
+  settings.policy = policies_.policy_of(project);
   store_.save_project(settings);
 }
 
@@ -26,7 +26,7 @@ void Broker::reply_projects(const std::string& identity, std::uint64_t req) {
     msg::ProjectView v;
     v.name = name;
     v.limit = p.limit;
-    if (auto it = policies_.find(name); it != policies_.end()) v.policy = it->second;
+    v.policy = policies_.policy_of(name);
     v.queued = p.queued + unplaced_.held_in(name);
     v.running = p.running;
     v.peak_running = p.peak_running;
@@ -62,7 +62,7 @@ void Broker::set_policy(const std::string& identity, const msgpack::object& body
   queue_.set_limit(request.project, queue_.project(request.project) != nullptr
                                         ? queue_.project(request.project)->limit
                                         : settings_.default_limit);
-  policies_[request.project] = request.policy;
+  policies_.set(request.project, request.policy);
   save_project(request.project);
   spdlog::info("project {} retry policy set", request.project);
   send(Peer::kClient, identity, proto::cmd::kOk, msg::encode(msg::OkReply{request.req, 0}));
@@ -74,8 +74,7 @@ void Broker::dlq_list(const std::string& identity, const msgpack::object& body) 
   msg::DlqReply reply;
   reply.req = request.req;
   reply.total = dead_.size();
-  for (std::uint64_t id : dead_) {
-    if (reply.tasks.size() >= request.limit) break;
+  for (std::uint64_t id : dead_.first(request.limit)) {
     if (const Task* task = store_.find(id)) reply.tasks.push_back(task->view(true));
   }
   send(Peer::kClient, identity, proto::cmd::kDlqReply, msg::encode(reply));
@@ -90,7 +89,7 @@ void Broker::dlq_retry(const std::string& identity, const msgpack::object& body)
                        "task " + std::to_string(q.id) + " is " +
                            std::string(msg::state_name(task->state)) + ", not dead");
   }
-  dead_.erase(task->id);
+  dead_.remove(task->id);
   task->retry_base = task->attempts;  // a fresh budget
   task->finished_at_ms = 0;
   task->ended_at_ms = 0;
@@ -101,10 +100,10 @@ void Broker::dlq_retry(const std::string& identity, const msgpack::object& body)
 }
 
 void Broker::dlq_purge(const std::string& identity, std::uint64_t req) {
-  const std::uint64_t count = dead_.size();
-  for (std::uint64_t id : dead_)
+  const std::vector<std::uint64_t> purged = dead_.take_all();
+  const std::uint64_t count = purged.size();
+  for (std::uint64_t id : purged)
     store_.erase(id);
-  dead_.clear();
   spdlog::info("purged {} dead tasks", count);
   send(Peer::kClient, identity, proto::cmd::kOk, msg::encode(msg::OkReply{req, count}));
 }

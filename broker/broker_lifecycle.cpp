@@ -12,7 +12,7 @@ namespace zfleet::broker {
 void Broker::recover() {
   for (const auto& p : store_.projects()) {
     queue_.set_limit(p.name, p.limit);
-    if (p.policy != msg::RetryPolicy{}) policies_[p.name] = p.policy;
+    policies_.set(p.name, p.policy);
   }
   store_.for_each([&](Task& t) {
     if (!t.spec.idempotency_key.empty()) {
@@ -39,7 +39,7 @@ void Broker::recover() {
         break;
       default:  // final
         queue_.record_final(t.spec.project, t.state);
-        if (t.state == msg::TaskState::kDead) dead_.insert(t.id);
+        if (t.state == msg::TaskState::kDead) dead_.add(t.id);
         // A journal of format 1 did not record the broker's moment: the
         // shown one is the best left, never later than now.
         if (t.ended_at_ms == 0) t.ended_at_ms = std::min(t.finished_at_ms, clock_.wall_ms());
@@ -103,10 +103,7 @@ void Broker::end_attempt(Task& task, msg::Outcome outcome, std::optional<Ending>
   const std::string_view why = ending == Ending::kSuccess ? "" : ending_name(ending);
   if (ending == Ending::kSuccess) return finish(task, msg::TaskState::kSucceeded);
   if (ending == Ending::kCancelled) return finish(task, msg::TaskState::kCancelled, why);
-  auto policy_it = policies_.find(task.spec.project);
-  const ResolvedPolicy policy = resolve(
-      task.spec.retry, policy_it == policies_.end() ? msg::RetryPolicy{} : policy_it->second,
-      settings_.retry_defaults);
+  const ResolvedPolicy policy = policies_.resolve_for(task.spec.project, task.spec.retry);
   if (!policy.retries(ending)) return finish(task, msg::TaskState::kFailed, why);
   const std::uint32_t used = task.attempts - std::min(task.attempts, task.retry_base);
   if (used >= policy.max_attempts) return finish(task, msg::TaskState::kDead, why);
@@ -146,7 +143,7 @@ void Broker::finish(Task& task, msg::TaskState state, std::string_view reason) {
       break;
     case msg::TaskState::kDead:
       ++stats_.tasks_dead;
-      dead_.insert(task.id);
+      dead_.add(task.id);
       break;
     case msg::TaskState::kCancelled:
       ++stats_.tasks_cancelled;
@@ -266,7 +263,7 @@ void Broker::prune(std::size_t budget) {
       if (!too_many && !too_old) break;
       // A running attempt of a cancelled task still needs its record.
       if (!task->worker_identity.empty()) break;
-      if (task->state == msg::TaskState::kDead) dead_.erase(id);
+      if (task->state == msg::TaskState::kDead) dead_.remove(id);
       store_.erase(id);
       ++stats_.results_evicted;
     }
