@@ -78,7 +78,11 @@ headers=$(cd "$prefix/include" && find . -type f | sort | tr '\n' ' ')
 want="./zfleet/common/client.hpp ./zfleet/common/clock.hpp ./zfleet/common/codec.hpp \
 ./zfleet/common/error_code.hpp ./zfleet/common/event_subscriber.hpp \
 ./zfleet/common/messages.hpp ./zfleet/common/protocol.hpp ./zfleet/common/version.hpp \
-./zfleet/common/wire/commands.hpp ./zfleet/common/zfleet_module.h "
+./zfleet/common/wire/client_bodies.hpp ./zfleet/common/wire/commands.hpp \
+./zfleet/common/wire/event_bodies.hpp ./zfleet/common/wire/fields.hpp \
+./zfleet/common/wire/task_spec.hpp ./zfleet/common/wire/task_views.hpp \
+./zfleet/common/wire/validate.hpp ./zfleet/common/wire/worker_bodies.hpp \
+./zfleet/common/zfleet_module.h "
 [ "$headers" = "$want" ] || fail "installed headers: $headers; expected: $want"
 
 step "consumer with find_package(zfleet)"
