@@ -17,6 +17,7 @@
 #include "worker/host_memory.hpp"
 #include "worker/reactor.hpp"
 #include "worker/signal_source.hpp"
+#include "worker/task_kinds.hpp"
 #include "worker/uid_pool.hpp"
 #include "worker/worker_config.hpp"
 #include "worker/worker_policy.hpp"
@@ -103,7 +104,8 @@ int main(int argc, char** argv) {
     // Before any thread exists, so ZeroMQ's threads inherit the blocked mask.
     w::SignalSource signals(!w::ChildProcess::pidfd_supported());
     zfleet::SystemClock clock;
-    w::Reactor reactor(config, clock, signals, host, std::move(*policy), std::move(uids));
+    w::Reactor reactor(config, clock, signals, host, std::move(*policy), std::move(uids),
+                       w::make_task_kinds);
     return reactor.run();
   } catch (const std::exception& e) {
     spdlog::critical("cannot start: {}", e.what());

@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/check.hpp"
 #include "common/protocol.hpp"
 #include "worker/default_limits.hpp"
 
@@ -52,7 +53,7 @@ std::optional<SlotGovernor> slot_governor(const WorkerConfig& config, TimePoint 
 
 Reactor::Reactor(const WorkerConfig& config, const Clock& clock, SignalSource& signals,
                  const HostCapabilities& host, WorkerPolicy policy, std::optional<UidPool> uids,
-                 Spawner* spawner)
+                 const ExecutorFactory& kinds, Spawner* spawner)
     : config_(config),
       clock_(clock),
       signals_(signals),
@@ -64,14 +65,16 @@ Reactor::Reactor(const WorkerConfig& config, const Clock& clock, SignalSource& s
       uids_(std::move(uids)),
       area_(config.work_dir, std::min<std::size_t>(2 * std::size_t{config.slots}, 1024)),
       state_file_(config.state_file),
-      kinds_(config, clock, area_, env_, config.sandbox ? &sandbox_ : nullptr,
-             uids_ ? &*uids_ : nullptr, spawner, policy_),
+      kinds_(
+          kinds(ExecutorContext{config_, clock, area_, env_, config.sandbox ? &sandbox_ : nullptr,
+                                uids_ ? &*uids_ : nullptr, spawner, policy_})),
       governor_(slot_governor(config, clock.now())),
       slots_(governor_ ? governor_->slots() : config.slots),
       outbox_(kOutboxItems, kOutboxBytes),
       link_(clock.now(), link_options(config)),
       context_(1),
       hostname_(host_name()) {
+  ZFLEET_CHECK(kinds_ != nullptr, "the executor factory returned no executors");
   items_.reserve(8 + 4 * static_cast<std::size_t>(std::max(config_.slots, config_.max_slots)));
   module_names_ = list_modules(config_.modules_dir);
   std::random_device seed;

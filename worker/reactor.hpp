@@ -6,8 +6,9 @@
 // the state file if the set of running children changed during the turn (one
 // write per turn however many children started or ended). Decisions live in
 // BrokerLink, the executors and ResultOutbox; this file wires them to the wire
-// format. Every kind of task is reached through the ExecutorRegistry of
-// task_kinds.hpp; only "noop" is handled here, without an executor.
+// format. Every kind of task is reached through the ExecutorRegistry of the
+// ExecutorSet its factory made (the daemon's is task_kinds.hpp); only "noop"
+// is handled here, without an executor.
 #pragma once
 
 #include <zmq.hpp>
@@ -24,6 +25,7 @@
 #include "common/frames.hpp"
 #include "common/messages.hpp"
 #include "worker/broker_link.hpp"
+#include "worker/executor_factory.hpp"
 #include "worker/host_capabilities.hpp"
 #include "worker/result_outbox.hpp"
 #include "worker/sandbox.hpp"
@@ -31,7 +33,6 @@
 #include "worker/slot_governor.hpp"
 #include "worker/state_file.hpp"
 #include "worker/task_environment.hpp"
-#include "worker/task_kinds.hpp"
 #include "worker/uid_pool.hpp"
 #include "worker/work_area.hpp"
 #include "worker/worker_config.hpp"
@@ -79,11 +80,12 @@ class Reactor {
   // Start-up: may throw std::runtime_error (work directory, signalfd, a state
   // file another worker holds).
   // `host`: the sandbox layers detected at start-up; `policy`: the parsed
-  // --policy file (or the built-in one). `spawner` starts task children
-  // (null: the real one; tests pass one that fails).
+  // --policy file (or the built-in one). `kinds` makes the executors of
+  // every kind (make_task_kinds in the daemon). `spawner` starts task
+  // children (null: the real one; tests pass one that fails).
   Reactor(const WorkerConfig& config, const Clock& clock, SignalSource& signals,
           const HostCapabilities& host, WorkerPolicy policy, std::optional<UidPool> uids,
-          Spawner* spawner = nullptr);
+          const ExecutorFactory& kinds, Spawner* spawner = nullptr);
   ~Reactor();
   Reactor(const Reactor&) = delete;
   Reactor& operator=(const Reactor&) = delete;
@@ -112,8 +114,8 @@ class Reactor {
   void flush_events(TimePoint now);
   void update_slots(TimePoint now);
   std::size_t busy() const { return executors().running(); }
-  ExecutorRegistry& executors() { return kinds_.registry(); }
-  const ExecutorRegistry& executors() const { return kinds_.registry(); }
+  ExecutorRegistry& executors() { return kinds_->registry(); }
+  const ExecutorRegistry& executors() const { return kinds_->registry(); }
   void reply_invalid_task(const msgpack::object* root, const codec::DecodeError& error);
   void on_signals(TimePoint now);
   void begin_drain(TimePoint now);
@@ -138,7 +140,7 @@ class Reactor {
   WorkArea area_;
   StateFile state_file_;
   TaskEnvironment env_;
-  TaskKinds kinds_;
+  std::unique_ptr<ExecutorSet> kinds_;  // never null
   std::vector<std::string> module_names_;
   std::optional<SlotGovernor> governor_;
   std::uint32_t slots_;           // admitted at once now (adaptive, or --slots)

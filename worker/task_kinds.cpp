@@ -37,14 +37,19 @@ ModuleExecutorOptions module_executor_options(const WorkerConfig& config) {
 
 }  // namespace
 
-TaskKinds::TaskKinds(const WorkerConfig& config, const Clock& clock, WorkArea& area,
-                     TaskEnvironment& env, Sandbox* sandbox, UidPool* uids, Spawner* spawner,
-                     const WorkerPolicy& policy)
-    : children_(clock, runner_options(config), area, env, sandbox, uids, spawner, policy),
-      modules_(clock, module_options(config), module_executor_options(config), sandbox, policy) {
+TaskKinds::TaskKinds(const ExecutorContext& c)
+    : children_(c.clock, runner_options(c.config), c.area, c.env, c.sandbox, c.uids, c.spawner,
+                c.policy),
+      modules_(c.clock, module_options(c.config), module_executor_options(c.config), c.sandbox,
+               c.policy) {
+  const WorkerConfig& config = c.config;
   registry_.add("shell", children_);
   registry_.add("module", modules_, !config.modules_dir.empty() && !config.module_runner.empty());
   registry_.add("http", children_, !config.http_fetch.empty());
+}
+
+std::unique_ptr<ExecutorSet> make_task_kinds(const ExecutorContext& context) {
+  return std::make_unique<TaskKinds>(context);
 }
 
 }  // namespace zfleet::worker

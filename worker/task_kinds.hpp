@@ -4,34 +4,34 @@
 // file that names the kinds the Reactor routes; "noop" is the Reactor's own
 // special case (no executor: it completes at once). A kind this worker
 // cannot serve (no --http-fetch, no modules) stays routed, so its start
-// fails saying why, but is not advertised in READY.
+// fails saying why, but is not advertised in READY. The daemon hands
+// make_task_kinds to the Reactor as its ExecutorFactory, so the worker core
+// below this file knows no kind by name.
 #pragma once
 
-#include <vector>
+#include <memory>
 
 #include "worker/child_executor.hpp"
 #include "worker/executor.hpp"
+#include "worker/executor_factory.hpp"
 #include "worker/module_executor.hpp"
 #include "worker/worker_config.hpp"
 
 namespace zfleet::worker {
 
-class TaskKinds {
+class TaskKinds final : public ExecutorSet {
  public:
-  // The references must outlive this object; `sandbox`, `uids` and
-  // `spawner` may be null (see TaskRunner).
-  TaskKinds(const WorkerConfig& config, const Clock& clock, WorkArea& area, TaskEnvironment& env,
-            Sandbox* sandbox, UidPool* uids, Spawner* spawner, const WorkerPolicy& policy);
+  // What `context` refers to must outlive this object.
+  explicit TaskKinds(const ExecutorContext& context);
   TaskKinds(const TaskKinds&) = delete;
   TaskKinds& operator=(const TaskKinds&) = delete;
-
-  ExecutorRegistry& registry() { return registry_; }
-  const ExecutorRegistry& registry() const { return registry_; }
 
  private:
   ChildExecutor children_;
   ModuleExecutor modules_;
-  ExecutorRegistry registry_;
 };
+
+// The ExecutorFactory of the zfleet-worker daemon.
+std::unique_ptr<ExecutorSet> make_task_kinds(const ExecutorContext& context);
 
 }  // namespace zfleet::worker

@@ -28,6 +28,7 @@
 #include "worker/reactor.hpp"
 #include "worker/signal_source.hpp"
 #include "worker/state_file.hpp"
+#include "worker/task_kinds.hpp"
 
 namespace zfleet::worker {
 namespace {
@@ -136,7 +137,7 @@ class ReactorTest : public ::testing::Test {
         // The sandbox is covered by its own tests; this one is about the loop.
         config_.sandbox = false;
         Reactor reactor(config_, clock, signals, HostCapabilities{}, WorkerPolicy(false, false),
-                        std::nullopt);
+                        std::nullopt, make_task_kinds);
         tid.set_value(static_cast<pid_t>(::syscall(SYS_gettid)));
         exit_code_ = reactor.run();
       } catch (...) {

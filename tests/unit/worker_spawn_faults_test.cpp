@@ -31,6 +31,7 @@
 #include "worker/reactor.hpp"
 #include "worker/signal_source.hpp"
 #include "worker/spawner.hpp"
+#include "worker/task_kinds.hpp"
 #include "worker/task_runner.hpp"
 #include "worker/work_area.hpp"
 
@@ -305,7 +306,7 @@ class ReactorSpawnFaults : public ::testing::TestWithParam<Fault> {
       SystemClock clock;
       try {
         Reactor reactor(config_, clock, signals, HostCapabilities{}, WorkerPolicy(false, false),
-                        std::nullopt, &spawner_);
+                        std::nullopt, make_task_kinds, &spawner_);
         tid.set_value(static_cast<pid_t>(::syscall(SYS_gettid)));
         reactor.run();
       } catch (...) {
