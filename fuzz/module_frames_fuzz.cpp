@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "worker/module_frames.hpp"
+#include "worker/executors/module/module_frames.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   namespace w = zfleet::worker;

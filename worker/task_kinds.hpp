@@ -11,11 +11,11 @@
 
 #include <memory>
 
-#include "worker/child_executor.hpp"
-#include "worker/executor.hpp"
-#include "worker/executor_factory.hpp"
-#include "worker/module_executor.hpp"
-#include "worker/worker_config.hpp"
+#include "worker/core/executor.hpp"
+#include "worker/core/executor_factory.hpp"
+#include "worker/core/worker_config.hpp"
+#include "worker/executors/child/child_executor.hpp"
+#include "worker/executors/module/module_executor.hpp"
 
 namespace zfleet::worker {
 

@@ -15,8 +15,8 @@
 
 #include "tests/support/eventually.hpp"
 #include "tests/support/local_fleet.hpp"
-#include "worker/proc_stat.hpp"
-#include "worker/state_file.hpp"
+#include "worker/core/state_file.hpp"
+#include "worker/sandbox/proc_stat.hpp"
 
 namespace zfleet {
 namespace {

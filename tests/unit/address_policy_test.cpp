@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "worker/address_policy.hpp"
+#include "worker/executors/http/address_policy.hpp"
 
 namespace zfleet::worker {
 namespace {

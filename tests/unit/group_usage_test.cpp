@@ -12,8 +12,8 @@
 #include <gtest/gtest.h>
 #include <boost/filesystem.hpp>
 
-#include "worker/group_usage.hpp"
-#include "worker/proc_stat.hpp"
+#include "worker/monitor/group_usage.hpp"
+#include "worker/sandbox/proc_stat.hpp"
 
 namespace zfleet::worker {
 namespace {

@@ -18,8 +18,8 @@
 
 #include <gtest/gtest.h>
 
-#include "worker/http_request.hpp"
-#include "worker/unique_fd.hpp"
+#include "worker/executors/http/http_request.hpp"
+#include "worker/sandbox/unique_fd.hpp"
 
 namespace zfleet::worker {
 namespace {

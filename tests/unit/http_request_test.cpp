@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 #include <msgpack.hpp>
 
-#include "worker/http_request.hpp"
+#include "worker/executors/http/http_request.hpp"
 
 namespace zfleet::worker {
 namespace {

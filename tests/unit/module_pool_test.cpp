@@ -22,10 +22,10 @@
 #include "common/clock.hpp"
 #include "common/codec.hpp"
 #include "common/messages.hpp"
-#include "worker/child_process.hpp"
-#include "worker/module_locator.hpp"
-#include "worker/module_pool.hpp"
-#include "worker/sandbox.hpp"
+#include "worker/executors/module/module_locator.hpp"
+#include "worker/executors/module/module_pool.hpp"
+#include "worker/sandbox/child_process.hpp"
+#include "worker/sandbox/sandbox.hpp"
 
 namespace zfleet::worker {
 namespace {

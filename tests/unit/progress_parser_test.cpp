@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "worker/progress_parser.hpp"
+#include "worker/monitor/progress_parser.hpp"
 
 namespace zfleet::worker {
 namespace {

@@ -10,7 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/unit/sandbox_probe.hpp"
-#include "worker/cgroup.hpp"
+#include "worker/sandbox/cgroup.hpp"
 
 namespace zfleet::worker {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "worker/sandbox_policy.hpp"
+#include "worker/sandbox/sandbox_policy.hpp"
 
 namespace zfleet::worker {
 namespace {

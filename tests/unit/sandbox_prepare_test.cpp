@@ -14,9 +14,9 @@
 #include <gtest/gtest.h>
 
 #include "tests/unit/sandbox_probe.hpp"
-#include "worker/host_capabilities.hpp"
-#include "worker/sandbox.hpp"
-#include "worker/task_home.hpp"
+#include "worker/sandbox/host_capabilities.hpp"
+#include "worker/sandbox/sandbox.hpp"
+#include "worker/sandbox/task_home.hpp"
 
 namespace zfleet::worker {
 namespace {

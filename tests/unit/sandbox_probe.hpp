@@ -17,10 +17,10 @@
 #include <string>
 #include <vector>
 
-#include "worker/host_capabilities.hpp"
-#include "worker/sandbox.hpp"
-#include "worker/sandbox_policy.hpp"
-#include "worker/task_home.hpp"
+#include "worker/sandbox/host_capabilities.hpp"
+#include "worker/sandbox/sandbox.hpp"
+#include "worker/sandbox/sandbox_policy.hpp"
+#include "worker/sandbox/task_home.hpp"
 
 namespace zfleet::worker::testing {
 

@@ -7,7 +7,7 @@
 #include <boost/filesystem.hpp>
 
 #include "common/clock.hpp"
-#include "worker/slot_governor.hpp"
+#include "worker/monitor/slot_governor.hpp"
 
 namespace zfleet::worker {
 namespace {

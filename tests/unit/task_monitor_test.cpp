@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "common/clock.hpp"
-#include "worker/task_monitor.hpp"
+#include "worker/monitor/task_monitor.hpp"
 
 namespace zfleet::worker {
 namespace {

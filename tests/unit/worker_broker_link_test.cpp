@@ -4,8 +4,8 @@
 
 #include "common/clock.hpp"
 #include "common/protocol.hpp"
-#include "worker/backoff.hpp"
-#include "worker/broker_link.hpp"
+#include "worker/core/backoff.hpp"
+#include "worker/core/broker_link.hpp"
 
 namespace zfleet::worker {
 namespace {

@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "worker/worker_config.hpp"
+#include "worker/core/worker_config.hpp"
 
 namespace zfleet::worker {
 namespace {

@@ -3,9 +3,9 @@
 // settings, and what the worker reports after its policy file.
 #include <gtest/gtest.h>
 
-#include "worker/default_limits.hpp"
-#include "worker/host_memory.hpp"
-#include "worker/worker_policy.hpp"
+#include "worker/policy/default_limits.hpp"
+#include "worker/policy/host_memory.hpp"
+#include "worker/policy/worker_policy.hpp"
 
 namespace zfleet::worker {
 namespace {

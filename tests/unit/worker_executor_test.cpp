@@ -1,7 +1,7 @@
 // ExecutorRegistry: routing by kind, advertised kinds, one executor serving
 // several kinds, and cancel/suspend/resume reaching the executor that holds
 // the attempt (a FakeExecutor registered for the kind "fake" records them).
-#include "worker/executor.hpp"
+#include "worker/core/executor.hpp"
 
 #include <gtest/gtest.h>
 

@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "worker/helper_locator.hpp"
+#include "worker/sandbox/helper_locator.hpp"
 
 namespace zfleet::worker {
 namespace {

@@ -16,11 +16,11 @@
 #include <boost/filesystem.hpp>
 
 #include "tests/support/eventually.hpp"
-#include "worker/child_process.hpp"
-#include "worker/leftover_children.hpp"
-#include "worker/proc_stat.hpp"
-#include "worker/state_file.hpp"
-#include "worker/unique_fd.hpp"
+#include "worker/core/leftover_children.hpp"
+#include "worker/core/state_file.hpp"
+#include "worker/sandbox/child_process.hpp"
+#include "worker/sandbox/proc_stat.hpp"
+#include "worker/sandbox/unique_fd.hpp"
 
 extern char** environ;
 

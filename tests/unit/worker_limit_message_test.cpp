@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "common/quantity_text.hpp"
-#include "worker/limit_message.hpp"
+#include "worker/policy/limit_message.hpp"
 
 namespace zfleet::worker {
 namespace {

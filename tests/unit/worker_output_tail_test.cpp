@@ -5,8 +5,8 @@
 
 #include <gtest/gtest.h>
 
-#include "worker/output_tail.hpp"
-#include "worker/unique_fd.hpp"
+#include "worker/monitor/output_tail.hpp"
+#include "worker/sandbox/unique_fd.hpp"
 
 namespace zfleet::worker {
 namespace {

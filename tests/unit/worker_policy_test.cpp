@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "worker/worker_policy.hpp"
+#include "worker/policy/worker_policy.hpp"
 
 namespace zfleet::worker {
 namespace {

@@ -24,10 +24,10 @@
 #include "common/frames.hpp"
 #include "common/messages.hpp"
 #include "tests/support/eventually.hpp"
-#include "worker/child_process.hpp"
-#include "worker/reactor.hpp"
-#include "worker/signal_source.hpp"
-#include "worker/state_file.hpp"
+#include "worker/core/reactor.hpp"
+#include "worker/core/signal_source.hpp"
+#include "worker/core/state_file.hpp"
+#include "worker/sandbox/child_process.hpp"
 #include "worker/task_kinds.hpp"
 
 namespace zfleet::worker {

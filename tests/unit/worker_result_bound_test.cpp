@@ -2,7 +2,7 @@
 // the reason instead of making the whole DONE undeliverable.
 #include <gtest/gtest.h>
 
-#include "worker/reactor.hpp"
+#include "worker/core/reactor.hpp"
 
 namespace zfleet::worker {
 namespace {

@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "common/messages.hpp"
-#include "worker/result_outbox.hpp"
+#include "worker/core/result_outbox.hpp"
 
 namespace zfleet::worker {
 namespace {

@@ -28,12 +28,12 @@
 #include "common/frames.hpp"
 #include "common/messages.hpp"
 #include "tests/unit/sandbox_probe.hpp"
-#include "worker/reactor.hpp"
-#include "worker/signal_source.hpp"
-#include "worker/spawner.hpp"
+#include "worker/core/reactor.hpp"
+#include "worker/core/signal_source.hpp"
+#include "worker/executors/child/task_runner.hpp"
+#include "worker/sandbox/spawner.hpp"
+#include "worker/sandbox/work_area.hpp"
 #include "worker/task_kinds.hpp"
-#include "worker/task_runner.hpp"
-#include "worker/work_area.hpp"
 
 namespace zfleet::worker {
 namespace {

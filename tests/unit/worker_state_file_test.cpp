@@ -12,8 +12,8 @@
 #include <gtest/gtest.h>
 #include <boost/filesystem.hpp>
 
-#include "worker/proc_stat.hpp"
-#include "worker/state_file.hpp"
+#include "worker/core/state_file.hpp"
+#include "worker/sandbox/proc_stat.hpp"
 
 namespace zfleet::worker {
 namespace {

@@ -15,10 +15,10 @@
 #include <zmq.hpp>
 
 #include "common/clock.hpp"
-#include "worker/proc_stat.hpp"
-#include "worker/task_environment.hpp"
-#include "worker/task_runner.hpp"
-#include "worker/work_area.hpp"
+#include "worker/executors/child/task_runner.hpp"
+#include "worker/sandbox/proc_stat.hpp"
+#include "worker/sandbox/task_environment.hpp"
+#include "worker/sandbox/work_area.hpp"
 
 namespace zfleet::worker {
 namespace {

@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "worker/task_environment.hpp"
+#include "worker/sandbox/task_environment.hpp"
 
 namespace zfleet::worker {
 namespace {

@@ -13,7 +13,7 @@
 #include <gtest/gtest.h>
 #include <boost/filesystem.hpp>
 
-#include "worker/task_files.hpp"
+#include "worker/sandbox/task_files.hpp"
 
 namespace zfleet::worker {
 namespace {

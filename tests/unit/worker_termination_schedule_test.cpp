@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "common/clock.hpp"
-#include "worker/termination_schedule.hpp"
+#include "worker/sandbox/termination_schedule.hpp"
 
 namespace zfleet::worker {
 namespace {

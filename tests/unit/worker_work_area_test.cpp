@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 #include <boost/filesystem.hpp>
 
-#include "worker/work_area.hpp"
+#include "worker/sandbox/work_area.hpp"
 
 namespace zfleet::worker {
 namespace {
