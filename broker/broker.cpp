@@ -29,10 +29,12 @@ Broker::Broker(BrokerSettings settings, const Clock& clock, TaskStore& store)
       store_(store),
       queue_(settings_.default_limit),
       workers_(settings_.heartbeat),
+      leases_(store_, workers_),
       idempotency_(settings_.idempotency_window_ms),
       result_waiters_(settings_.max_waiters),
       rng_(seed_of(settings_.rng_seed)),
       policies_(settings_.retry_defaults),
+      retention_(settings_.retention_count, settings_.retention_age_ms),
       started_at_(clock.now()),
       next_heartbeat_(clock.now() + settings_.heartbeat) {
   for (const auto& [project, limit] : settings_.limits)
