@@ -29,10 +29,12 @@ Broker::Broker(BrokerSettings settings, const Clock& clock, TaskStore& store)
       store_(store),
       queue_(settings_.default_limit),
       workers_(settings_.heartbeat),
+      leases_(store_, workers_),
       idempotency_(settings_.idempotency_window_ms),
       result_waiters_(settings_.max_waiters),
       rng_(seed_of(settings_.rng_seed)),
       policies_(settings_.retry_defaults),
+      retention_(settings_.retention_count, settings_.retention_age_ms),
       started_at_(clock.now()),
       next_heartbeat_(clock.now() + settings_.heartbeat) {
   for (const auto& [project, limit] : settings_.limits)
@@ -82,7 +84,8 @@ void Broker::on_client(const frames::Received& m) {
     return reply_error(Peer::kClient, m.identity, 0, error.code, error.message);
   }
   const msgpack::object& root = body->root();
-  const ClientCommand* row = find_client_command(m.command);
+  const auto command = wire::find_command(m.command, wire::Direction::kClientToBroker);
+  const ClientCommand* row = command ? find_client_command(*command) : nullptr;
   if (row == nullptr) {
     ++stats_.unknown_commands;
     return reply_error(Peer::kClient, m.identity, msg::peek_req(root), ErrorCode::kUnknownCommand,
@@ -100,7 +103,8 @@ void Broker::on_worker(const frames::Received& m) {
     return reply_error(Peer::kWorker, m.identity, 0, error.code, error.message);
   }
   const msgpack::object& root = body->root();
-  const WorkerCommand* row = find_worker_command(m.command);
+  const auto command = wire::find_command(m.command, wire::Direction::kWorkerToBroker);
+  const WorkerCommand* row = command ? find_worker_command(*command) : nullptr;
   if (row == nullptr) {
     ++stats_.unknown_commands;
     return reply_error(Peer::kWorker, m.identity, 0, ErrorCode::kUnknownCommand,
@@ -111,7 +115,7 @@ void Broker::on_worker(const frames::Received& m) {
   if (w == nullptr) {
     // Not registered (never, or expired since): it must send READY again.
     ++stats_.unknown_worker_messages;
-    if (row->command == proto::cmd::kDisconnect) return;
+    if (row->command == wire::Command::Disconnect) return;
     return reply_error(Peer::kWorker, m.identity, 0, ErrorCode::kUnknownWorker, "send READY first");
   }
   workers_.touch(*w, clock_.now());

@@ -24,14 +24,12 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <optional>
 #include <queue>
 #include <random>
 #include <set>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "broker/broker_stats.hpp"
@@ -39,10 +37,12 @@
 #include "broker/delay_queue.hpp"
 #include "broker/event_sink.hpp"
 #include "broker/idempotency_index.hpp"
-#include "broker/live_log.hpp"
+#include "broker/leases.hpp"
+#include "broker/live_logs.hpp"
 #include "broker/placement.hpp"
 #include "broker/project_policies.hpp"
 #include "broker/result_waiters.hpp"
+#include "broker/retention.hpp"
 #include "broker/retry_policy.hpp"
 #include "broker/task_queue.hpp"
 #include "broker/task_store.hpp"
@@ -186,10 +186,7 @@ class Broker {
   void failed(WorkerRecord& w, const msgpack::object& body);
   void reject(WorkerRecord& w, const msgpack::object& body);
   void credit(const std::string& identity, WorkerRecord& w, const msgpack::object& body);
-  // The task whose current attempt `w` holds, or nullptr (counted as stale).
-  Task* current_lease(WorkerRecord& w, std::uint64_t task_id, std::uint32_t attempt);
-  // A worker reported the end of an attempt (DONE, FAILED, REJECT): its slot
-  // and credit come back either way; returns the task if it was current.
+  // Leases::settle, counting a stale report (results_stale).
   Task* settle_lease(WorkerRecord& w, std::uint64_t task_id, std::uint32_t attempt,
                      std::uint32_t credit);
   void lose_worker(const std::string& identity, std::string_view why);
@@ -198,8 +195,6 @@ class Broker {
   void heartbeat(WorkerRecord& w, const msgpack::object& body);
   void worker_event(WorkerRecord& w, const msgpack::object& body);
   void output(WorkerRecord& w, const msgpack::object& body);
-  // The task whose current attempt `w` holds, or nullptr; not counted.
-  Task* held_attempt(const WorkerRecord& w, std::uint64_t task_id, std::uint32_t attempt);
   // Drops the live status and output tail of the task's attempt (it ended).
   void forget_live(Task& task);
   void set_worker_slots(WorkerRecord& w, std::uint32_t slots);
@@ -226,6 +221,7 @@ class Broker {
   // Puts back into the queue the held tasks that `w` can run.
   void release_unplaced(const WorkerRecord& w);
   void promote_due();
+  // Evicts finished tasks past retention (at most `budget` looked at).
   void prune(std::size_t budget);
   void send(Peer peer, const std::string& identity, std::string_view command, std::string body,
             std::uint64_t task_id = 0);
@@ -246,6 +242,7 @@ class Broker {
   TaskQueue queue_;
   PlacementHold unplaced_;  // queued tasks no connected worker can run
   WorkerRegistry workers_;
+  Leases leases_;  // which worker holds which attempt: the fence on reports
   DelayQueue delays_;
   IdempotencyIndex idempotency_;
   ResultWaiters result_waiters_;  // RESULT long-polls
@@ -258,10 +255,8 @@ class Broker {
   const EventSink* publisher_ = nullptr;
   bool events_attached_ = false;
   std::string events_endpoint_;
-  std::unordered_map<std::uint64_t, LiveLog> live_logs_;  // by task id, running attempts only
-  // Finished tasks in finishing order, for retention; entries of tasks no
-  // longer final (a DLQ retry) or gone (purged) are skipped when reached.
-  std::deque<std::pair<std::uint64_t, std::int64_t>> finished_order_;
+  LiveLogs live_logs_;   // output tails of running attempts
+  Retention retention_;  // finished tasks in finishing order
   std::uint64_t unfinished_ = 0;
   TimePoint started_at_;
   TimePoint next_heartbeat_;

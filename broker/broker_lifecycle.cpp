@@ -43,16 +43,14 @@ void Broker::recover() {
         // A journal of format 1 did not record the broker's moment: the
         // shown one is the best left, never later than now.
         if (t.ended_at_ms == 0) t.ended_at_ms = std::min(t.finished_at_ms, clock_.wall_ms());
-        finished_order_.emplace_back(t.id, t.ended_at_ms);
+        retention_.add(t.id, t.ended_at_ms);
         break;
     }
   });
-  // Finished tasks are kept in finishing order, not id order.
-  std::sort(finished_order_.begin(), finished_order_.end(),
-            [](const auto& a, const auto& b) { return a.second < b.second; });
-  if (unfinished_ > 0 || !finished_order_.empty()) {
+  retention_.sort_by_end();
+  if (unfinished_ > 0 || retention_.size() > 0) {
     spdlog::info("recovered {} unfinished and {} finished tasks from the journal", unfinished_,
-                 finished_order_.size());
+                 retention_.size());
   }
 }
 
@@ -165,7 +163,7 @@ void Broker::finish(Task& task, msg::TaskState state, std::string_view reason) {
   }
   emit_task_event(task, std::move(event));
   answer_waiters(task);
-  finished_order_.emplace_back(task.id, task.ended_at_ms);
+  retention_.add(task.id, task.ended_at_ms);
 }
 
 void Broker::dispatch() {
@@ -204,16 +202,10 @@ void Broker::dispatch() {
       }
     }
     task->unplaced.clear();
-    ++task->attempts;
-    task->state = msg::TaskState::kRunning;
-    task->worker_identity = w->identity;
-    task->worker_name = w->name;
-    task->started_at_ms = 0;
-    store_.saved(*task);
-    workers_.lease(*w, task->id);
+    const std::uint32_t attempt = leases_.grant(*w, *task);
     ++stats_.tasks_dispatched;
     send(Peer::kWorker, w->identity, proto::cmd::kTask,
-         msg::encode(msg::TaskAssignment{task->id, task->attempts, task->spec}), task->id);
+         msg::encode(msg::TaskAssignment{task->id, attempt, task->spec}), task->id);
   }
   for (auto it = skipped.rbegin(); it != skipped.rend(); ++it) {
     queue_.push_front((*it)->spec.project, (*it)->spec.priority, (*it)->id);
@@ -251,24 +243,9 @@ void Broker::promote_due() {
 }
 
 void Broker::prune(std::size_t budget) {
-  const std::int64_t now_ms = clock_.wall_ms();
-  while (budget > 0 && !finished_order_.empty()) {
-    const auto [id, ended_ms] = finished_order_.front();
-    Task* task = store_.find(id);
-    const bool stale =
-        task == nullptr || !msg::is_final(task->state) || task->ended_at_ms != ended_ms;
-    if (!stale) {
-      const bool too_many = finished_order_.size() > settings_.retention_count;
-      const bool too_old = ended_ms + settings_.retention_age_ms <= now_ms;
-      if (!too_many && !too_old) break;
-      // A running attempt of a cancelled task still needs its record.
-      if (!task->worker_identity.empty()) break;
-      if (task->state == msg::TaskState::kDead) dead_.remove(id);
-      store_.erase(id);
-      ++stats_.results_evicted;
-    }
-    finished_order_.pop_front();
-    --budget;
+  for (std::uint64_t id : retention_.prune(store_, clock_.wall_ms(), budget)) {
+    dead_.remove(id);  // listed only if it ended dead
+    ++stats_.results_evicted;
   }
 }
 

@@ -31,17 +31,9 @@ std::string clipped(std::string text) {
 
 }  // namespace
 
-Task* Broker::held_attempt(const WorkerRecord& w, std::uint64_t task_id, std::uint32_t attempt) {
-  Task* task = store_.find(task_id);
-  const bool held =
-      task != nullptr && task->worker_identity == w.identity && task->attempts == attempt &&
-      (task->state == msg::TaskState::kRunning || task->state == msg::TaskState::kCancelled);
-  return held ? task : nullptr;
-}
-
 void Broker::forget_live(Task& task) {
   task.live.reset();
-  live_logs_.erase(task.id);
+  live_logs_.forget(task.id);
 }
 
 void Broker::set_worker_slots(WorkerRecord& w, std::uint32_t slots) {
@@ -56,7 +48,7 @@ void Broker::heartbeat(WorkerRecord& w, const msgpack::object& body) {
   for (auto& activity : h.tasks) {
     // Attempts it no longer holds (ended, moved): a report that crossed a
     // decision; not worth a counter.
-    if (Task* task = held_attempt(w, activity.task_id, activity.attempt)) {
+    if (Task* task = leases_.held(w, activity.task_id, activity.attempt)) {
       activity.status.message = clipped(std::move(activity.status.message));
       task->live = std::move(activity.status);
     }
@@ -77,7 +69,7 @@ void Broker::worker_event(WorkerRecord& w, const msgpack::object& body) {
     ++stats_.events_relayed;
     return emit_worker_event(w, std::move(event));
   }
-  Task* task = held_attempt(w, event.task_id, event.attempt);
+  Task* task = leases_.held(w, event.task_id, event.attempt);
   if (task == nullptr) {
     ++stats_.events_rejected;
     return;
@@ -109,29 +101,20 @@ void Broker::worker_event(WorkerRecord& w, const msgpack::object& body) {
 void Broker::output(WorkerRecord& w, const msgpack::object& body) {
   msg::OutputChunk chunk;
   if (!decode_or_reply(Peer::kWorker, w.identity, body, chunk)) return;
-  Task* task = held_attempt(w, chunk.task_id, chunk.attempt);
+  Task* task = leases_.held(w, chunk.task_id, chunk.attempt);
   if (task == nullptr) {
     ++stats_.events_rejected;
     return;
   }
-  LiveLog& log = live_logs_[task->id];
-  const std::uint64_t skipped_before = log.skipped_bytes();
-  const bool is_stdout = chunk.stream == "stdout";
-  auto accepted = log.append(is_stdout, chunk.offset, chunk.data);
-  if (!accepted) return;  // a repeat after a reconnect
+  auto taken = live_logs_.append(chunk);
+  if (!taken) return;  // a repeat after a reconnect
   ++stats_.output_chunks;
-  stats_.output_bytes += accepted->data.size();
-  stats_.output_skipped_bytes += log.skipped_bytes() - skipped_before;
-  if (task->live) task->live->output_bytes += accepted->data.size();
-  std::string topic = "log." + std::to_string(task->id) + "." + chunk.stream;
+  stats_.output_bytes += taken->data.size();
+  stats_.output_skipped_bytes += taken->skipped;
+  if (task->live) task->live->output_bytes += taken->data.size();
+  std::string topic = LiveLogs::topic(chunk);
   if (!wants_event(topic)) return;
-  msg::OutputChunk relayed;
-  relayed.task_id = task->id;
-  relayed.attempt = chunk.attempt;
-  relayed.stream = chunk.stream;
-  relayed.offset = accepted->offset;
-  relayed.data = std::string(accepted->data);
-  events_.push_back({std::move(topic), msg::encode(relayed)});
+  events_.push_back({std::move(topic), msg::encode(LiveLogs::relayed(chunk, *taken))});
 }
 
 void Broker::suspend_or_resume(const std::string& identity, const msgpack::object& body,
@@ -160,12 +143,11 @@ void Broker::logs(const std::string& identity, const msgpack::object& body) {
   reply.id = task->id;
   reply.state = task->state;
   if (task->state == msg::TaskState::kRunning) {
-    if (auto it = live_logs_.find(task->id); it != live_logs_.end()) {
-      const LiveLog& log = it->second;
-      reply.stdout_data = log.data(true);
-      reply.stderr_data = log.data(false);
-      reply.stdout_offset = log.offset(true);
-      reply.stderr_offset = log.offset(false);
+    if (const LiveLog* log = live_logs_.find(task->id)) {
+      reply.stdout_data = log->data(true);
+      reply.stderr_data = log->data(false);
+      reply.stdout_offset = log->offset(true);
+      reply.stderr_offset = log->offset(false);
     }
   } else if (msg::is_final(task->state) && task->outcome) {
     const msg::Outcome& o = *task->outcome;

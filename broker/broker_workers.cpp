@@ -85,25 +85,20 @@ void Broker::reconcile(WorkerRecord& w, const msg::Ready& ready) {
     end_attempt(*task, std::move(outcome), Ending::kLost);
   }
   for (const auto& lease : reported) {
-    Task* t = store_.find(lease.task_id);
-    const bool current = t != nullptr && t->attempts == lease.attempt;
-    if (current && t->worker_identity == w.identity &&
-        (t->state == msg::TaskState::kRunning || t->state == msg::TaskState::kCancelled)) {
-      w.leases.insert(t->id);
+    if (const Task* t = leases_.held(w, lease.task_id, lease.attempt)) {
+      leases_.keep(w, *t);
       if (t->state == msg::TaskState::kCancelled) {
         send(Peer::kWorker, w.identity, proto::cmd::kCancel,
              msg::encode(msg::CancelAttempt{t->id, lease.attempt, "cancelled by request"}));
       }
       continue;
     }
+    Task* t = store_.find(lease.task_id);
+    const bool current = t != nullptr && t->attempts == lease.attempt;
     if (current && t->state == msg::TaskState::kQueued &&
         queue_.remove(t->spec.project, t->spec.priority, t->id)) {
       queue_.adopt(t->spec.project);
-      t->state = msg::TaskState::kRunning;
-      t->worker_identity = w.identity;
-      t->worker_name = w.name;
-      store_.saved(*t);
-      w.leases.insert(t->id);
+      leases_.adopt(w, *t);
       ++stats_.tasks_adopted;
       continue;
     }
@@ -115,33 +110,19 @@ void Broker::reconcile(WorkerRecord& w, const msg::Ready& ready) {
   workers_.set_credit(w, ready.credit);
 }
 
-Task* Broker::current_lease(WorkerRecord& w, std::uint64_t task_id, std::uint32_t attempt) {
-  Task* task = store_.find(task_id);
-  const bool leased =
-      task != nullptr && task->worker_identity == w.identity && task->attempts == attempt &&
-      (task->state == msg::TaskState::kRunning || task->state == msg::TaskState::kCancelled);
-  if (!leased) {
-    ++stats_.results_stale;
-    return nullptr;
-  }
-  return task;
-}
-
 Task* Broker::settle_lease(WorkerRecord& w, std::uint64_t task_id, std::uint32_t attempt,
                            std::uint32_t credit) {
-  Task* task = current_lease(w, task_id, attempt);
-  workers_.unlease(w, task_id);
-  workers_.add_credit(w, credit);
+  Task* task = leases_.settle(w, task_id, attempt, credit);
+  if (task == nullptr) ++stats_.results_stale;
   return task;
 }
 
 void Broker::started(WorkerRecord& w, const msgpack::object& body) {
   msg::Started s;
   if (!decode_or_reply(Peer::kWorker, w.identity, body, s)) return;
-  Task* task = store_.find(s.task_id);
-  if (task == nullptr || task->state != msg::TaskState::kRunning ||
-      task->worker_identity != w.identity || task->attempts != s.attempt) {
-    return;  // a late STARTED of an attempt already ended or moved
+  Task* task = leases_.held(w, s.task_id, s.attempt);
+  if (task == nullptr || task->state != msg::TaskState::kRunning) {
+    return;  // a late STARTED of an attempt already ended, cancelled or moved
   }
   // Not saved: the start time is informative, and DONE carries it again.
   task->started_at_ms = s.started_at_ms != 0 ? s.started_at_ms : clock_.wall_ms();

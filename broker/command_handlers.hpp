@@ -1,12 +1,17 @@
-// The broker's command tables: for each peer, one row per command it
-// accepts, naming the handler and whether the command changes the journal.
-// Broker::on_client / on_worker dispatch through these rows, and a degraded
-// journal refuses exactly the client rows marked writes_journal
-// (broker_storage.cpp), so adding a command is adding one row here.
+// The broker's command tables: for each peer, one row per command that peer
+// sends (wire::Command, common/wire/commands.hpp), naming the handler and
+// whether the command changes the journal. Broker::on_client / on_worker
+// resolve the received name in the peer's direction (wire::find_command)
+// and dispatch through the row; a name of another direction (READY from a
+// client, a reply's name) or of none is refused with UNKNOWN_COMMAND and
+// counted. A degraded journal refuses exactly the client rows marked
+// writes_journal (broker_storage.cpp). Adding a command is its row in the
+// wire table, then a row here and its handler.
 //
-// Invariants:
-//  - A command appears at most once per table; a command in no row is
-//    refused with UNKNOWN_COMMAND (and counted) by the caller.
+// Invariants (checked at compile time in command_handlers.cpp):
+//  - The client table has exactly one row for each client -> broker
+//    command, the worker table one for each worker -> broker command, and
+//    no row names a command of another direction.
 //  - writes_journal is true iff the handler may stage a change in the
 //    journal; a client row so marked is refused with STORAGE_FULL while the
 //    journal cannot be written. Worker rows are never refused (a worker's
@@ -18,27 +23,23 @@
 
 #include <span>
 #include <string>
-#include <string_view>
 
 #include "common/codec.hpp"
+#include "common/wire/commands.hpp"
 
 namespace zfleet::broker {
 
 class Broker;
 struct WorkerRecord;
 
-// What a row is keyed by: the command's name as received. The one place to
-// change when commands become an enum.
-using CommandKey = std::string_view;
-
 struct ClientCommand {
-  CommandKey command;
+  wire::Command command;
   void (*handle)(Broker& broker, const std::string& identity, const msgpack::object& body);
   bool writes_journal;
 };
 
 struct WorkerCommand {
-  CommandKey command;
+  wire::Command command;
   // `worker` is the sender's record when needs_worker, else null.
   void (*handle)(Broker& broker, const std::string& identity, WorkerRecord* worker,
                  const msgpack::object& body);
@@ -48,8 +49,8 @@ struct WorkerCommand {
 
 std::span<const ClientCommand> client_commands();
 std::span<const WorkerCommand> worker_commands();
-// The row for `command`, or null when no row names it.
-const ClientCommand* find_client_command(CommandKey command);
-const WorkerCommand* find_worker_command(CommandKey command);
+// The row for `command`, or null when the peer does not send it.
+const ClientCommand* find_client_command(wire::Command command);
+const WorkerCommand* find_worker_command(wire::Command command);
 
 }  // namespace zfleet::broker

@@ -117,50 +117,38 @@ struct Field {
     return with([](Field& f) { f.form = Form::kRaw; });
   }
   constexpr Field written_when(bool (*pred)(const T&)) const {
-    Field f = *this;
-    f.when = pred;
-    return f;
+    return with([=](Field& f) { f.when = pred; });
   }
   constexpr Field max(std::uint64_t v) const {
-    Field f = *this;
-    f.max_value = v;
-    return f;
+    return with([=](Field& f) { f.max_value = v; });
   }
   // optional<int>: outside [lo, hi] is INVALID_FIELD "'key' must be lo-hi".
   constexpr Field range(std::int64_t lo, std::uint64_t hi) const {
-    Field f = *this;
-    f.min_value = lo;
-    f.max_value = hi;
-    f.ranged = true;
-    return f;
+    return with([=](Field& f) {
+      f.min_value = lo;
+      f.max_value = hi;
+      f.ranged = true;
+    });
   }
   constexpr Field max_bytes(std::size_t n) const {
-    Field f = *this;
-    f.bytes_max = n;
-    return f;
+    return with([=](Field& f) { f.bytes_max = n; });
   }
   constexpr Field max_items(std::size_t n) const {
-    Field f = *this;
-    f.items_max = n;
-    return f;
+    return with([=](Field& f) { f.items_max = n; });
   }
   constexpr Field max_total(std::size_t n) const {
-    Field f = *this;
-    f.total_max = n;
-    return f;
+    return with([=](Field& f) { f.total_max = n; });
   }
   // A list of structs whose items' `size` may not add up to more than `n`:
   // TOO_LARGE "'key' hold more than n bytes".
   constexpr Field max_sum(std::size_t (*size)(const Item&), std::size_t n) const {
-    Field f = *this;
-    f.item_size = size;
-    f.max_item_sizes = n;
-    return f;
+    return with([=](Field& f) {
+      f.item_size = size;
+      f.max_item_sizes = n;
+    });
   }
   constexpr Field errors_as(std::string_view prefix) const {
-    Field f = *this;
-    f.label = prefix;
-    return f;
+    return with([=](Field& f) { f.label = prefix; });
   }
   constexpr Field indexed_errors() const {
     return with([](Field& f) { f.indexed = true; });
@@ -351,7 +339,7 @@ void read_value(FieldReader& r, M& out, const Field<T, M>& f) {
       static_assert(std::is_same_v<M, std::optional<int>>);
       r.opt_int(key, out);
       if (f.ranged && r.ok() && out &&
-          (*out < f.min_value || static_cast<std::uint64_t>(*out) > f.max_value)) {
+          (*out < f.min_value || (*out > 0 && static_cast<std::uint64_t>(*out) > f.max_value))) {
         r.fail(ErrorCode::kInvalidField, "'" + std::string(key) + "' must be " +
                                              std::to_string(f.min_value) + "-" +
                                              std::to_string(f.max_value));

@@ -57,51 +57,65 @@ class CommandTables : public ::testing::Test {
   BrokerHarness h_{BrokerSettings{}, store_, clock_};
 };
 
-TEST(CommandTable, EveryCommandHasOneRowPerPeer) {
-  std::set<CommandKey> client;
+TEST(CommandTable, EveryCommandOfAPeersDirectionHasOneRow) {
+  std::set<wire::Command> client;
   for (const auto& row : client_commands()) {
-    EXPECT_TRUE(client.insert(row.command).second) << row.command;
-    EXPECT_NE(row.handle, nullptr) << row.command;
+    const auto name = wire::command_name(row.command);
+    EXPECT_TRUE(client.insert(row.command).second) << name;
+    EXPECT_EQ(wire::direction(row.command), wire::Direction::kClientToBroker) << name;
+    EXPECT_NE(row.handle, nullptr) << name;
     EXPECT_EQ(find_client_command(row.command), &row);
   }
-  std::set<CommandKey> worker;
+  std::set<wire::Command> worker;
   for (const auto& row : worker_commands()) {
-    EXPECT_TRUE(worker.insert(row.command).second) << row.command;
-    EXPECT_NE(row.handle, nullptr) << row.command;
+    const auto name = wire::command_name(row.command);
+    EXPECT_TRUE(worker.insert(row.command).second) << name;
+    EXPECT_EQ(wire::direction(row.command), wire::Direction::kWorkerToBroker) << name;
+    EXPECT_NE(row.handle, nullptr) << name;
     EXPECT_EQ(find_worker_command(row.command), &row);
   }
-  EXPECT_EQ(find_client_command("FROB"), nullptr);
-  EXPECT_EQ(find_worker_command(proto::cmd::kSubmit), nullptr);
+  for (const wire::Command c : wire::kAllCommands) {
+    const auto d = wire::direction(c);
+    EXPECT_EQ(client.count(c), d == wire::Direction::kClientToBroker ? 1U : 0U)
+        << wire::command_name(c);
+    EXPECT_EQ(worker.count(c), d == wire::Direction::kWorkerToBroker ? 1U : 0U)
+        << wire::command_name(c);
+  }
+  EXPECT_EQ(find_worker_command(wire::Command::Submit), nullptr);
+  EXPECT_EQ(find_client_command(wire::Command::Ready), nullptr);
+  EXPECT_EQ(find_client_command(wire::Command::Pong), nullptr);
   // READY is what registers a worker, so it alone runs without a record.
   for (const auto& row : worker_commands())
-    EXPECT_EQ(row.needs_worker, row.command != proto::cmd::kReady) << row.command;
+    EXPECT_EQ(row.needs_worker, row.command != wire::Command::Ready)
+        << wire::command_name(row.command);
 }
 
 TEST(CommandTable, WritesFlagOfRepresentativeCommands) {
-  namespace cmd = proto::cmd;
-  for (auto c : {cmd::kSubmit, cmd::kCancel, cmd::kSetLimit, cmd::kSetPolicy, cmd::kDlqRetry,
-                 cmd::kDlqPurge})
-    EXPECT_TRUE(find_client_command(c)->writes_journal) << c;
-  for (auto c : {cmd::kStatus, cmd::kResult, cmd::kStats, cmd::kPing, cmd::kDlqList, cmd::kLogs})
-    EXPECT_FALSE(find_client_command(c)->writes_journal) << c;
-  EXPECT_TRUE(find_worker_command(cmd::kDone)->writes_journal);
-  EXPECT_FALSE(find_worker_command(cmd::kHeartbeat)->writes_journal);
+  using C = wire::Command;
+  for (auto c : {C::Submit, C::Cancel, C::SetLimit, C::SetPolicy, C::DlqRetry, C::DlqPurge})
+    EXPECT_TRUE(find_client_command(c)->writes_journal) << wire::command_name(c);
+  for (auto c : {C::Status, C::Result, C::Stats, C::Ping, C::DlqList, C::Logs})
+    EXPECT_FALSE(find_client_command(c)->writes_journal) << wire::command_name(c);
+  EXPECT_TRUE(find_worker_command(C::Done)->writes_journal);
+  EXPECT_FALSE(find_worker_command(C::Heartbeat)->writes_journal);
 }
 
 TEST_F(CommandTables, WritesFlagMatchesWhatTheHandlersStage) {
   namespace cmd = proto::cmd;
   EXPECT_TRUE(stages_a_write(cmd::kSubmit, submit_body(1)));
-  EXPECT_TRUE(find_client_command(cmd::kSubmit)->writes_journal);
+  EXPECT_TRUE(find_client_command(wire::Command::Submit)->writes_journal);
   EXPECT_TRUE(stages_a_write(cmd::kSetLimit, msg::encode(msg::SetLimitRequest{2, "p", 3})));
-  EXPECT_TRUE(find_client_command(cmd::kSetLimit)->writes_journal);
+  EXPECT_TRUE(find_client_command(wire::Command::SetLimit)->writes_journal);
   EXPECT_TRUE(stages_a_write(cmd::kCancel, msg::encode(msg::TaskQuery{3, 1})));
-  EXPECT_TRUE(find_client_command(cmd::kCancel)->writes_journal);
+  EXPECT_TRUE(find_client_command(wire::Command::Cancel)->writes_journal);
   for (auto c : {cmd::kStats, cmd::kPing, cmd::kWorkers, cmd::kProjects}) {
     EXPECT_FALSE(stages_a_write(c, msg::encode(msg::Request{4}))) << c;
-    EXPECT_FALSE(find_client_command(c)->writes_journal) << c;
+    EXPECT_FALSE(find_client_command(*wire::find_command(c, wire::Direction::kClientToBroker))
+                     ->writes_journal)
+        << c;
   }
   EXPECT_FALSE(stages_a_write(cmd::kStatus, msg::encode(msg::TaskQuery{5, 1})));
-  EXPECT_FALSE(find_client_command(cmd::kStatus)->writes_journal);
+  EXPECT_FALSE(find_client_command(wire::Command::Status)->writes_journal);
 }
 
 TEST_F(CommandTables, DegradedJournalRefusesExactlyTheWritingRows) {
