@@ -1,8 +1,7 @@
 // Running attempts: confinement, spawn, stdio, timeouts, results; see
 // task_runner.hpp. Monitoring lives in task_runner_monitor.cpp. Just over
 // 500 lines: start() is one ordered sequence (directory, confinement, files,
-// pipes, spawn) whose failure paths share one release; it moves to a shell
-// executor when the runners get a common interface.
+// pipes, spawn) whose failure paths share one release.
 #include "worker/executors/child/task_runner.hpp"
 
 #include <signal.h>

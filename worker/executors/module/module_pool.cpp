@@ -1,4 +1,8 @@
 // Module runners: start, reuse, recycle, time out; see module_pool.hpp.
+// Over 500 lines: a runner's whole lifecycle (spawn into its sandbox, the
+// frame exchange, reuse, recycling by task count and RSS, timeouts, adoption
+// checks) shares one Runner record and its release path; split by stage, each
+// part would need the others' private state.
 #include "worker/executors/module/module_pool.hpp"
 
 #include <signal.h>
