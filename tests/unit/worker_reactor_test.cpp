@@ -137,7 +137,7 @@ class ReactorTest : public ::testing::Test {
         // The sandbox is covered by its own tests; this one is about the loop.
         config_.sandbox = false;
         Reactor reactor(config_, clock, signals, HostCapabilities{}, WorkerPolicy(false, false),
-                        std::nullopt, make_task_kinds);
+                        std::nullopt, kinds_);
         tid.set_value(static_cast<pid_t>(::syscall(SYS_gettid)));
         exit_code_ = reactor.run();
       } catch (...) {
@@ -174,10 +174,77 @@ class ReactorTest : public ::testing::Test {
   boost::filesystem::path dir_;
   FakeBroker broker_;
   WorkerConfig config_;
+  ExecutorFactory kinds_ = make_task_kinds;  // the daemon's, unless a test swaps it
   std::thread thread_;
   pid_t tid_ = 0;
   std::atomic<int> exit_code_{-1};
 };
+
+// An executor that runs nothing: each attempt "finishes" at the next turn
+// with exit code 7, so the core's routing is seen without a child.
+class InstantExecutor final : public Executor {
+ public:
+  StartResult start(const msg::TaskAssignment& task) override {
+    started_.push_back(task);
+    StartResult r;
+    r.started = true;
+    r.pid = 4242;
+    return r;
+  }
+  std::size_t running() const override { return started_.size(); }
+  bool holds(std::uint64_t id, std::uint32_t attempt) const override {
+    for (const auto& t : started_) {
+      if (t.task_id == id && t.attempt == attempt) return true;
+    }
+    return false;
+  }
+  bool cancel(std::uint64_t, std::uint32_t, TimePoint) override { return false; }
+  void stop_all(bool) override {}
+  void take_finished(std::vector<FinishedAttempt>& out) override {
+    for (const auto& t : started_) {
+      FinishedAttempt f;
+      f.task_id = t.task_id;
+      f.attempt = t.attempt;
+      f.outcome.exit_code = 7;
+      out.push_back(f);
+    }
+    started_.clear();
+  }
+  void leases(std::vector<msg::LeaseRef>& out) const override {
+    for (const auto& t : started_)
+      out.push_back({t.task_id, t.attempt});
+  }
+
+ private:
+  std::vector<msg::TaskAssignment> started_;
+};
+
+class InstantKinds final : public ExecutorSet {
+ public:
+  InstantKinds() { registry_.add("shell", executor_); }
+
+ private:
+  InstantExecutor executor_;
+};
+
+// The core names no kind: whatever the factory registers is advertised in
+// READY and gets the tasks of its kind, and its outcome goes back as DONE.
+TEST_F(ReactorTest, TasksGoToTheExecutorTheFactoryRegistered) {
+  kinds_ = [](const ExecutorContext&) { return std::make_unique<InstantKinds>(); };
+  const msg::Ready ready = start();
+  EXPECT_EQ(ready.task_types, (std::vector<std::string>{"shell", "noop"}));  // noop: the core's own
+  broker_.task(5, {"/bin/false"});
+  msg::Started started;
+  ASSERT_TRUE(broker_.expect(cmd::kStarted, started));
+  EXPECT_EQ(started.pid, 4242U);
+  msg::Done done;
+  ASSERT_TRUE(broker_.expect(cmd::kDone, done));
+  EXPECT_EQ(done.task_id, 5U);
+  EXPECT_EQ(done.outcome.exit_code, 7);  // /bin/false would have said 1
+  EXPECT_TRUE(boost::filesystem::is_empty(config_.work_dir));
+  stop();
+  EXPECT_EQ(exit_code_, 0);
+}
 
 TEST_F(ReactorTest, NoopIsDoneAtOnceWithoutStartedOrChild) {
   start();
