@@ -9,50 +9,10 @@
 #include <utility>
 #include <vector>
 
+#include "tests/unit/fake_executor.hpp"
+
 namespace zfleet::worker {
 namespace {
-
-using Call = std::pair<std::uint64_t, std::uint32_t>;
-
-class FakeExecutor final : public Executor {
- public:
-  StartResult start(const msg::TaskAssignment& task) override {
-    started.push_back({task.task_id, task.attempt});
-    held.push_back({task.task_id, task.attempt});
-    StartResult r;
-    r.started = true;
-    r.pid = 4242;
-    return r;
-  }
-  std::size_t running() const override { return held.size(); }
-  bool holds(std::uint64_t task_id, std::uint32_t attempt) const override {
-    for (const auto& h : held) {
-      if (h == Call{task_id, attempt}) return true;
-    }
-    return false;
-  }
-  bool cancel(std::uint64_t task_id, std::uint32_t attempt, TimePoint) override {
-    cancelled.push_back({task_id, attempt});
-    return holds(task_id, attempt);
-  }
-  bool suspend(std::uint64_t task_id, std::uint32_t attempt, TimePoint) override {
-    suspended.push_back({task_id, attempt});
-    return true;
-  }
-  bool resume(std::uint64_t task_id, std::uint32_t attempt, TimePoint) override {
-    resumed.push_back({task_id, attempt});
-    return true;
-  }
-  void stop_all(bool) override { ++stops; }
-  void take_finished(std::vector<FinishedAttempt>&) override {}
-  void leases(std::vector<msg::LeaseRef>& out) const override {
-    for (const auto& h : held)
-      out.push_back({h.first, h.second});
-  }
-
-  std::vector<Call> held, started, cancelled, suspended, resumed;
-  int stops = 0;
-};
 
 msg::TaskAssignment task(std::uint64_t id, std::uint32_t attempt, std::string type) {
   msg::TaskAssignment t;

@@ -24,6 +24,7 @@
 #include "common/frames.hpp"
 #include "common/messages.hpp"
 #include "tests/support/eventually.hpp"
+#include "tests/unit/fake_executor.hpp"
 #include "worker/core/reactor.hpp"
 #include "worker/core/signal_source.hpp"
 #include "worker/core/state_file.hpp"
@@ -180,51 +181,16 @@ class ReactorTest : public ::testing::Test {
   std::atomic<int> exit_code_{-1};
 };
 
-// An executor that runs nothing: each attempt "finishes" at the next turn
-// with exit code 7, so the core's routing is seen without a child.
-class InstantExecutor final : public Executor {
- public:
-  StartResult start(const msg::TaskAssignment& task) override {
-    started_.push_back(task);
-    StartResult r;
-    r.started = true;
-    r.pid = 4242;
-    return r;
-  }
-  std::size_t running() const override { return started_.size(); }
-  bool holds(std::uint64_t id, std::uint32_t attempt) const override {
-    for (const auto& t : started_) {
-      if (t.task_id == id && t.attempt == attempt) return true;
-    }
-    return false;
-  }
-  bool cancel(std::uint64_t, std::uint32_t, TimePoint) override { return false; }
-  void stop_all(bool) override {}
-  void take_finished(std::vector<FinishedAttempt>& out) override {
-    for (const auto& t : started_) {
-      FinishedAttempt f;
-      f.task_id = t.task_id;
-      f.attempt = t.attempt;
-      f.outcome.exit_code = 7;
-      out.push_back(f);
-    }
-    started_.clear();
-  }
-  void leases(std::vector<msg::LeaseRef>& out) const override {
-    for (const auto& t : started_)
-      out.push_back({t.task_id, t.attempt});
-  }
-
- private:
-  std::vector<msg::TaskAssignment> started_;
-};
-
+// Every attempt ends at once with exit code 7, without a child.
 class InstantKinds final : public ExecutorSet {
  public:
-  InstantKinds() { registry_.add("shell", executor_); }
+  InstantKinds() {
+    executor_.finish_exit = 7;
+    registry_.add("shell", executor_);
+  }
 
  private:
-  InstantExecutor executor_;
+  FakeExecutor executor_;
 };
 
 // The core names no kind: whatever the factory registers is advertised in
